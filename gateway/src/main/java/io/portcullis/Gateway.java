@@ -1,0 +1,86 @@
+package io.portcullis;
+
+import io.portcullis.config.PortcullisConfig;
+import io.portcullis.observe.HealthRoutes;
+import io.portcullis.pipeline.Pipeline;
+import io.portcullis.routing.Backend;
+import io.portcullis.routing.Backends;
+import io.portcullis.routing.ForwardStage;
+import io.portcullis.routing.RouteStage;
+import io.portcullis.transport.InMemorySessionStore;
+import io.portcullis.transport.McpEndpoint;
+import io.portcullis.transport.ParseStage;
+import io.portcullis.transport.SessionManager;
+import io.portcullis.transport.SessionStage;
+import io.portcullis.transport.TransportStage;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+
+/**
+ * A running Portcullis: the HTTP server, the /mcp pipeline, sessions and the backend, wired from
+ * one configuration. {@link #start()} completes when the server listens.
+ */
+public final class Gateway {
+  private final Vertx vertx;
+  private final PortcullisConfig config;
+  private final Backend backend;
+  private final SessionManager sessions;
+  private HttpServer server;
+
+  public Gateway(Vertx vertx, PortcullisConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.backend = Backends.create(vertx, config.backends().get(0));
+    this.sessions = new SessionManager(vertx, new InMemorySessionStore(), config.mcp().sessions());
+  }
+
+  /** Pipeline order is the security argument of {@link io.portcullis.pipeline.Phase}. */
+  Pipeline pipeline() {
+    return Pipeline.builder()
+        .add(new TransportStage(config.mcp()))
+        .add(new ParseStage())
+        .add(new SessionStage(sessions, backend))
+        .add(new RouteStage())
+        .add(new ForwardStage(sessions))
+        .build();
+  }
+
+  /** Starts the backend and the server; completes with the port actually bound. */
+  public Future<Integer> start() {
+    Router router = Router.router(vertx);
+    router.route(config.mcp().path()).handler(new McpEndpoint(pipeline()));
+    HealthRoutes.mount(router, this::readiness);
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.server().host())
+        .setPort(config.server().port())
+        .setIdleTimeout(0);
+    return backend.start()
+        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+        .map(s -> {
+          server = s;
+          sessions.startExpiry();
+          return s.actualPort();
+        });
+  }
+
+  private JsonObject readiness() {
+    return new JsonObject().put("status", "ready")
+        .put("sessions", sessions.openSessions())
+        .put("backends", new JsonObject().put(backend.name(), "configured"));
+  }
+
+  /** The URL clients use for /mcp, given the bound port. */
+  public String mcpUrl(int port) {
+    return config.server().publicBaseUrl(port) + config.mcp().path();
+  }
+
+  public Future<Void> stop() {
+    sessions.stop();
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    return closed.compose(v -> backend.stop());
+  }
+}

@@ -1,0 +1,22 @@
+package io.portcullis.cli;
+
+import io.portcullis.config.ConfigException;
+import io.portcullis.config.ConfigLoader;
+import io.portcullis.config.PortcullisConfig;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The {@code --config FILE} option shared by commands; without it, the embedded default. */
+final class ConfigOption {
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML or JSON configuration (default: the embedded default)")
+  Path file;
+
+  PortcullisConfig load() throws ConfigException {
+    ConfigLoader loader = new ConfigLoader();
+    return file == null ? loader.loadEmbeddedDefault() : loader.load(file);
+  }
+
+  String describe() {
+    return file == null ? "(embedded default)" : file.toString();
+  }
+}

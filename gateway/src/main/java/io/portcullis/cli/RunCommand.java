@@ -1,0 +1,67 @@
+package io.portcullis.cli;
+
+import io.portcullis.Gateway;
+import io.portcullis.config.ConfigException;
+import io.portcullis.config.PortcullisConfig;
+import io.portcullis.config.ServerConfig;
+import io.vertx.core.Vertx;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code portcullis run}: starts the gateway and serves until the process is stopped. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Start the gateway.")
+final class RunCommand implements Callable<Integer> {
+  private static volatile boolean serving;
+
+  @Mixin
+  ConfigOption config;
+
+  @Option(names = "--port", paramLabel = "N", description = "Listen on this port instead of the configured one (0: any free port)")
+  Integer port;
+
+  static boolean isServing() {
+    return serving;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PortcullisConfig loaded;
+    try {
+      loaded = withPort(config.load());
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
+    Vertx vertx = Vertx.vertx();
+    Gateway gateway = new Gateway(vertx, loaded);
+    try {
+      int bound = gateway.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      System.out.println("Portcullis listening on " + gateway.mcpUrl(bound));
+      System.out.flush();
+    } catch (Exception e) {
+      System.err.println("portcullis: cannot start: " + (e.getCause() == null ? e : e.getCause()).getMessage());
+      vertx.close();
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        gateway.stop().compose(v -> vertx.close()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("portcullis: unclean shutdown: " + e.getMessage());
+      }
+    }, "portcullis-shutdown"));
+    serving = true;
+    return 0;
+  }
+
+  private PortcullisConfig withPort(PortcullisConfig c) {
+    if (port == null) {
+      return c;
+    }
+    ServerConfig s = c.server();
+    return new PortcullisConfig(new ServerConfig(s.host(), port, s.publicUrl()), c.mcp(), c.backends());
+  }
+}

@@ -1,0 +1,168 @@
+package io.portcullis.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Loads a configuration from YAML (or JSON, which YAML reads too): substitutes {@code ${ENV}},
+ * rejects unknown keys, applies defaults, validates, and reports every problem with its path in
+ * one {@link ConfigException}.
+ */
+public final class ConfigLoader {
+  /** The default configuration packaged in the jar, a copy of config/portcullis.yaml. */
+  public static final String EMBEDDED_DEFAULT = "/portcullis-default.yaml";
+
+  private final Function<String, String> env;
+
+  public ConfigLoader() {
+    this(System::getenv);
+  }
+
+  public ConfigLoader(Function<String, String> env) {
+    this.env = env;
+  }
+
+  public PortcullisConfig load(Path file) throws ConfigException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return load(in, file.toString());
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), List.of("cannot read the file: " + e.getMessage()));
+    }
+  }
+
+  public PortcullisConfig loadEmbeddedDefault() throws ConfigException {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream(EMBEDDED_DEFAULT)) {
+      if (in == null) {
+        throw new ConfigException("(embedded)", List.of("the jar has no " + EMBEDDED_DEFAULT));
+      }
+      return load(in, "(embedded default)");
+    } catch (IOException e) {
+      throw new ConfigException("(embedded)", List.of(e.getMessage()));
+    }
+  }
+
+  public PortcullisConfig load(InputStream in, String source) throws ConfigException {
+    List<String> problems = new ArrayList<>();
+    JsonNode tree;
+    try {
+      tree = new YAMLMapper().readTree(in);
+    } catch (IOException e) {
+      throw new ConfigException(source, List.of("not valid YAML or JSON: " + firstLine(e.getMessage())));
+    }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) {
+      tree = new ObjectMapper().createObjectNode();
+    }
+    if (!tree.isObject()) {
+      throw new ConfigException(source, List.of("the top level must be a mapping"));
+    }
+    new EnvSubstitution(env).apply(tree, "", problems);
+    PortcullisConfig config = null;
+    try {
+      config = mapper(problems).treeToValue(tree, PortcullisConfig.class);
+    } catch (JsonMappingException e) {
+      problems.add(pathOf(e) + ": " + firstLine(e.getOriginalMessage()));
+    } catch (JsonProcessingException e) {
+      problems.add(firstLine(e.getOriginalMessage()));
+    }
+    if (config != null) {
+      problems.addAll(new ConfigValidator().validate(config));
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(source, problems);
+    }
+    return config;
+  }
+
+  private static ObjectMapper mapper(List<String> problems) {
+    SimpleModule units = new SimpleModule("portcullis-units");
+    units.addDeserializer(Duration.class, new JsonDeserializer<>() {
+      @Override
+      public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+        try {
+          return Durations.parse(p.getValueAsString(p.getText()));
+        } catch (IllegalArgumentException e) {
+          throw JsonMappingException.from(p, e.getMessage());
+        }
+      }
+    });
+    units.addDeserializer(ByteSize.class, new JsonDeserializer<>() {
+      @Override
+      public ByteSize deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+        try {
+          return ByteSize.parse(p.getText());
+        } catch (IllegalArgumentException | ArithmeticException e) {
+          throw JsonMappingException.from(p, e.getMessage());
+        }
+      }
+    });
+    ObjectMapper mapper = new ObjectMapper()
+        .registerModule(units)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    mapper.addHandler(new DeserializationProblemHandler() {
+      @Override
+      public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
+          Object beanOrClass, String propertyName) throws IOException {
+        problems.add(join(pathOf(p.getParsingContext().getParent()), propertyName) + ": unknown key");
+        p.skipChildren();
+        return true;
+      }
+    });
+    return mapper;
+  }
+
+  private static String pathOf(JsonStreamContext context) {
+    List<String> parts = new ArrayList<>();
+    for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+      if (c.inArray()) {
+        parts.add(0, "[" + c.getCurrentIndex() + "]");
+      } else if (c.getCurrentName() != null) {
+        parts.add(0, "." + c.getCurrentName());
+      }
+    }
+    String path = String.join("", parts);
+    return path.startsWith(".") ? path.substring(1) : path;
+  }
+
+  private static String pathOf(JsonMappingException e) {
+    StringBuilder path = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        path.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return path.length() == 0 ? "(top level)" : path.toString();
+  }
+
+  private static String join(String parent, String key) {
+    return parent.isEmpty() ? key : parent + "." + key;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}

@@ -1,0 +1,112 @@
+package io.portcullis.config;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Cross-field checks over a loaded configuration; returns every problem, each with its path. */
+final class ConfigValidator {
+  private static final Pattern BACKEND_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
+
+  List<String> validate(PortcullisConfig config) {
+    List<String> problems = new ArrayList<>();
+    validateServer(config.server(), problems);
+    validateMcp(config.mcp(), problems);
+    validateBackends(config.backends(), problems);
+    return problems;
+  }
+
+  private void validateServer(ServerConfig server, List<String> problems) {
+    if (server.port() < 0 || server.port() > 65535) {
+      problems.add("server.port: must be between 0 and 65535");
+    }
+    if (server.publicUrl() != null) {
+      URI uri = parseUri(server.publicUrl());
+      if (uri == null || uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+        problems.add("server.publicUrl: must be an absolute http(s) URL");
+      } else if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
+        problems.add("server.publicUrl: must not have a path (the /mcp path is mcp.path)");
+      }
+    }
+  }
+
+  private void validateMcp(McpConfig mcp, List<String> problems) {
+    if (!mcp.path().startsWith("/") || mcp.path().length() < 2) {
+      problems.add("mcp.path: must start with / and name a path, e.g. /mcp");
+    }
+    if (mcp.maxBodySize().bytes() < 1024) {
+      problems.add("mcp.maxBodySize: must be at least 1KiB");
+    }
+    if (mcp.dnsRebindingProtection() && mcp.allowedHosts().isEmpty()) {
+      problems.add("mcp.allowedHosts: must not be empty while dnsRebindingProtection is on");
+    }
+    for (int i = 0; i < mcp.allowedOrigins().size(); i++) {
+      URI origin = parseUri(mcp.allowedOrigins().get(i));
+      if (origin == null || origin.getScheme() == null || origin.getHost() == null) {
+        problems.add("mcp.allowedOrigins[" + i + "]: must be an origin such as https://app.example.com");
+      }
+    }
+    if (mcp.sessions().max() < 1) {
+      problems.add("mcp.sessions.max: must be at least 1");
+    }
+    if (mcp.sessions().idleTimeout().isNegative() || mcp.sessions().idleTimeout().isZero()) {
+      problems.add("mcp.sessions.idleTimeout: must be positive");
+    }
+  }
+
+  private void validateBackends(List<BackendConfig> backends, List<String> problems) {
+    if (backends.isEmpty()) {
+      problems.add("backends: at least one backend is required");
+    } else if (backends.size() > 1) {
+      problems.add("backends: only one backend is supported so far (several behind one URL is planned)");
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < backends.size(); i++) {
+      BackendConfig b = backends.get(i);
+      String at = "backends[" + i + "]";
+      if (b.name() == null || !BACKEND_NAME.matcher(b.name()).matches()) {
+        problems.add(at + ".name: required; letters, digits and single dashes, up to 63 characters");
+      } else if (!names.add(b.name())) {
+        problems.add(at + ".name: '" + b.name() + "' is used by another backend");
+      }
+      if ((b.http() == null) == (b.stdio() == null)) {
+        problems.add(at + ": set exactly one of 'http' and 'stdio'");
+      }
+      if (b.http() != null) {
+        validateHttp(b.http(), at + ".http", problems);
+      }
+      if (b.stdio() != null && b.stdio().command().isEmpty()) {
+        problems.add(at + ".stdio.command: required, e.g. [npx, -y, '@modelcontextprotocol/server-everything']");
+      }
+    }
+  }
+
+  private void validateHttp(HttpBackendConfig http, String at, List<String> problems) {
+    URI url = http.url() == null ? null : parseUri(http.url());
+    if (url == null || url.getHost() == null || url.getScheme() == null
+        || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
+      problems.add(at + ".url: required, an absolute http(s) URL");
+    }
+    for (String header : http.headers().keySet()) {
+      String lower = header.toLowerCase();
+      if (lower.equals("mcp-session-id") || lower.equals("mcp-protocol-version") || lower.equals("content-length")
+          || lower.equals("host")) {
+        problems.add(at + ".headers." + header + ": set by the gateway, cannot be configured");
+      }
+    }
+    if (http.maxConnections() < 1) {
+      problems.add(at + ".maxConnections: must be at least 1");
+    }
+  }
+
+  private static URI parseUri(String text) {
+    try {
+      return new URI(text);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,12 @@
+package io.portcullis.config;
+
+import java.util.List;
+
+/** The whole gateway configuration, immutable and shared read-only once loaded. */
+public record PortcullisConfig(ServerConfig server, McpConfig mcp, List<BackendConfig> backends) {
+  public PortcullisConfig {
+    server = server == null ? new ServerConfig(null, null, null) : server;
+    mcp = mcp == null ? new McpConfig(null, null, null, null, null, null) : mcp;
+    backends = backends == null ? List.of() : List.copyOf(backends);
+  }
+}

@@ -1,0 +1,87 @@
+package io.portcullis.mcp;
+
+import io.vertx.core.buffer.Buffer;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * Incremental text/event-stream parser (the WHATWG rules): feed it chunks as they arrive and it
+ * emits each event as soon as its blank line is seen. An event carries the id line it had itself, so
+ * that a relay passes ids on exactly as the origin sent them. Lines may end in CRLF, LF or CR, and may be
+ * split anywhere across chunks. Not thread-safe: one parser per stream.
+ */
+public final class SseParser {
+  private final Consumer<SseEvent> sink;
+  private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+  private final StringBuilder data = new StringBuilder();
+  private boolean hasData;
+  private String eventType;
+  private String eventId;
+  private boolean skipNextLf;
+
+  public SseParser(Consumer<SseEvent> sink) {
+    this.sink = sink;
+  }
+
+  public void feed(Buffer chunk) {
+    byte[] bytes = chunk.getBytes();
+    for (byte b : bytes) {
+      if (skipNextLf) {
+        skipNextLf = false;
+        if (b == '\n') {
+          continue;
+        }
+      }
+      if (b == '\n' || b == '\r') {
+        skipNextLf = b == '\r';
+        processLine(line.toString(StandardCharsets.UTF_8));
+        line.reset();
+      } else {
+        line.write(b);
+      }
+    }
+  }
+
+  private void processLine(String text) {
+    if (text.isEmpty()) {
+      dispatch();
+      return;
+    }
+    if (text.charAt(0) == ':') {
+      return;
+    }
+    int colon = text.indexOf(':');
+    String field = colon < 0 ? text : text.substring(0, colon);
+    String value = colon < 0 ? "" : text.substring(colon + 1);
+    if (value.startsWith(" ")) {
+      value = value.substring(1);
+    }
+    switch (field) {
+      case "data" -> {
+        if (hasData) {
+          data.append('\n');
+        }
+        data.append(value);
+        hasData = true;
+      }
+      case "event" -> eventType = value;
+      case "id" -> {
+        if (value.indexOf('\0') < 0) {
+          eventId = value;
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private void dispatch() {
+    if (hasData) {
+      sink.accept(new SseEvent(eventId, eventType, data.toString()));
+    }
+    data.setLength(0);
+    hasData = false;
+    eventType = null;
+    eventId = null;
+  }
+}

@@ -1,0 +1,23 @@
+package io.portcullis.pipeline;
+
+/** Every way the gateway refuses or fails a request; {@link ErrorResponder} maps each to HTTP. */
+public enum Failure {
+  FORBIDDEN_ORIGIN,
+  METHOD_NOT_ALLOWED,
+  NOT_ACCEPTABLE,
+  UNSUPPORTED_MEDIA_TYPE,
+  BAD_PROTOCOL_VERSION,
+  BODY_TOO_LARGE,
+  PARSE_ERROR,
+  INVALID_REQUEST,
+  SESSION_REQUIRED,
+  SESSION_NOT_FOUND,
+  TOO_MANY_SESSIONS,
+  STREAM_CONFLICT,
+  BACKEND_UNAVAILABLE,
+  BACKEND_TIMEOUT,
+  BACKEND_REJECTED,
+  /** The backend answered with a JSON-RPC error, relayed to the client as it is. */
+  UPSTREAM_ERROR,
+  INTERNAL
+}

@@ -1,0 +1,272 @@
+package io.portcullis.routing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.mcp.JsonRpcCodec;
+import io.portcullis.mcp.JsonRpcMessage;
+import io.portcullis.mcp.JsonRpcNotification;
+import io.portcullis.mcp.JsonRpcRequest;
+import io.portcullis.mcp.JsonRpcResponse;
+import io.portcullis.mcp.MalformedMessageException;
+import io.portcullis.mcp.McpHeaders;
+import io.portcullis.mcp.McpMethods;
+import io.portcullis.mcp.ProtocolVersions;
+import io.portcullis.mcp.SseParser;
+import io.portcullis.pipeline.ErrorResponder;
+import io.portcullis.pipeline.Failure;
+import io.portcullis.pipeline.GatewayException;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One gateway session's session on a Streamable HTTP backend. */
+final class HttpUpstreamSession implements UpstreamSession {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpUpstreamSession.class);
+
+  private final HttpBackend backend;
+  private final IdTranslator ids;
+  private String sessionId;
+  private String protocolVersion;
+  private JsonNode initializeResult;
+
+  private HttpUpstreamSession(HttpBackend backend) {
+    this.backend = backend;
+    this.ids = new IdTranslator(backend.name(), backend.inFlight());
+  }
+
+  static Future<UpstreamSession> open(HttpBackend backend, JsonRpcRequest initialize) {
+    HttpUpstreamSession session = new HttpUpstreamSession(backend);
+    return session.exchange(initialize, null).compose(reply -> session.awaitInitializeResult(reply));
+  }
+
+  private Future<UpstreamSession> awaitInitializeResult(Reply reply) {
+    Promise<UpstreamSession> opened = Promise.promise();
+    reply.messages().handler(out -> {
+      if (out.message() instanceof JsonRpcResponse response) {
+        if (response.isError()) {
+          opened.tryFail(GatewayException.upstreamError(response.error()));
+        } else {
+          initializeResult = response.result();
+          protocolVersion = response.result().path("protocolVersion").asText(null);
+          opened.tryComplete(this);
+        }
+      }
+    });
+    reply.messages().endHandler(v -> opened.tryFail(new GatewayException(Failure.BACKEND_REJECTED,
+        "backend '" + backend.name() + "' did not answer initialize")));
+    return opened.future();
+  }
+
+  @Override
+  public JsonNode initializeResult() {
+    return initializeResult;
+  }
+
+  @Override
+  public String protocolVersion() {
+    return protocolVersion;
+  }
+
+  @Override
+  public String versionFor(String requested) {
+    return ProtocolVersions.isSupported(protocolVersion) ? protocolVersion : ProtocolVersions.negotiate(requested);
+  }
+
+  @Override
+  public Future<Reply> request(JsonRpcRequest request) {
+    return exchange(request, sessionId);
+  }
+
+  /** Sends a request and turns the backend's answer, JSON or SSE, into a reply in client ids. */
+  private Future<Reply> exchange(JsonRpcRequest request, String upstreamSessionId) {
+    InFlightRequests inFlight = backend.inFlight();
+    long upstreamId = inFlight.nextUpstreamId();
+    MessageQueue<Outbound> replies = MessageQueue.onCurrentContext(backend.vertx());
+    inFlight.add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies));
+    Buffer body = JsonRpcCodec.encode(ids.requestToUpstream(request, upstreamId));
+    long firstByte = backend.config().firstByteTimeout().toMillis();
+    return backend.send(HttpMethod.POST, upstreamSessionId, protocolVersion, body, null, firstByte)
+        .compose(response -> {
+          if (request.isInitialize()) {
+            sessionId = response.getHeader(McpHeaders.SESSION_ID);
+          }
+          return answer(response, request, upstreamId, replies);
+        })
+        .onFailure(e -> inFlight.remove(upstreamId))
+        .recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e).withRequestId(request.id())));
+  }
+
+  private Future<Reply> answer(HttpClientResponse response, JsonRpcRequest request, long upstreamId,
+      MessageQueue<Outbound> replies) {
+    int status = response.statusCode();
+    String contentType = response.getHeader(HttpHeaders.CONTENT_TYPE);
+    if (status == 200 && isEventStream(contentType)) {
+      response.request().idleTimeout(backend.config().streamIdleTimeout().toMillis());
+      relayStream(response, replies, request.id(), upstreamId);
+      return Future.succeededFuture(new Reply(Reply.Mode.SSE, replies, () -> response.request().reset()));
+    }
+    if (status == 200 && contentType != null && contentType.startsWith(McpHeaders.APPLICATION_JSON)) {
+      return response.body().compose(bytes -> {
+        backend.inFlight().remove(upstreamId);
+        JsonRpcMessage message = parse(bytes);
+        JsonRpcMessage forClient = message instanceof JsonRpcResponse r && r.id().canConvertToLong()
+            && r.id().asLong() == upstreamId ? r.withId(request.id()) : null;
+        if (forClient == null) {
+          return Future.failedFuture(new GatewayException(Failure.BACKEND_REJECTED,
+              "backend '" + backend.name() + "' answered with something other than the response"));
+        }
+        replies.offer(new Outbound(null, forClient));
+        replies.end();
+        return Future.succeededFuture(new Reply(Reply.Mode.JSON, replies, () -> { }));
+      });
+    }
+    backend.inFlight().remove(upstreamId);
+    return response.body().otherwiseEmpty().transform(ignored -> Future.failedFuture(rejected(status)));
+  }
+
+  private GatewayException rejected(int status) {
+    String why = status == 404 && sessionId != null
+        ? "backend '" + backend.name() + "' no longer knows this session"
+        : "backend '" + backend.name() + "' answered HTTP " + status;
+    return new GatewayException(Failure.BACKEND_REJECTED, why);
+  }
+
+  /**
+   * Relays an SSE stream event by event, pausing the backend while the client is behind. A
+   * response to any in-flight request of this backend is mapped back and retires that request,
+   * so an answer that arrives on a resumed GET stream finds its way too.
+   */
+  private void relayStream(HttpClientResponse response, MessageQueue<Outbound> replies, JsonNode clientId, long upstreamId) {
+    boolean[] resumable = {false};
+    SseParser parser = new SseParser(event -> {
+      resumable[0] |= event.id() != null;
+      Outbound out = translateEvent(event.id(), event.data());
+      if (out != null && !replies.offer(out)) {
+        response.pause();
+      }
+    });
+    replies.whenWritable(response::resume);
+    response.handler(parser::feed);
+    response.endHandler(v -> finish(replies, resumable[0], clientId, upstreamId, null));
+    response.exceptionHandler(e -> finish(replies, resumable[0], clientId, upstreamId, e));
+  }
+
+  /**
+   * Ends a relayed stream. If it was the answer stream of a request that got no response, the
+   * client gets an error response, unless the backend's events carried ids: then the stream is
+   * resumable, the backend closed it on purpose, and the answer comes on a resumed GET stream.
+   */
+  private void finish(MessageQueue<Outbound> replies, boolean resumable, JsonNode clientId, long upstreamId, Throwable error) {
+    boolean unanswered = upstreamId >= 0 && backend.inFlight().get(upstreamId) != null;
+    if (unanswered && !resumable) {
+      backend.inFlight().remove(upstreamId);
+      GatewayException failure = error == null
+          ? new GatewayException(Failure.BACKEND_UNAVAILABLE, "backend '" + backend.name() + "' ended the stream without answering")
+          : UpstreamFailures.of(backend.name(), error);
+      replies.offer(new Outbound(null, ErrorResponder.asJsonRpc(failure, clientId)));
+    } else if (error != null) {
+      LOG.debug("stream from backend '{}' ended: {}", backend.name(), error.toString());
+    }
+    replies.end();
+  }
+
+  private Outbound translateEvent(String eventId, String data) {
+    if (data.isBlank()) {
+      return eventId == null ? null : new Outbound(eventId, null);
+    }
+    JsonRpcMessage upstream;
+    try {
+      upstream = JsonRpcCodec.parse(Buffer.buffer(data));
+    } catch (MalformedMessageException e) {
+      LOG.warn("backend '{}' sent an event that is not a JSON-RPC message: {}", backend.name(), e.getMessage());
+      return null;
+    }
+    JsonRpcMessage message = ids.toClient(upstream);
+    if (upstream instanceof JsonRpcResponse r && r.id().canConvertToLong()) {
+      backend.inFlight().remove(r.id().asLong());
+    }
+    return message == null ? null : new Outbound(eventId, message);
+  }
+
+  private JsonRpcMessage parse(Buffer bytes) {
+    try {
+      return JsonRpcCodec.parse(bytes);
+    } catch (MalformedMessageException e) {
+      throw new GatewayException(Failure.BACKEND_REJECTED, "backend '" + backend.name() + "' sent an unreadable answer");
+    }
+  }
+
+  @Override
+  public Future<Void> notify(JsonRpcNotification notification) {
+    JsonRpcNotification upstream = McpMethods.CANCELLED.equals(notification.method())
+        ? ids.cancelToUpstream(notification, this) : notification;
+    if (upstream == null) {
+      return Future.succeededFuture();
+    }
+    return post(JsonRpcCodec.encode(upstream));
+  }
+
+  @Override
+  public Future<Void> respond(JsonRpcResponse response) {
+    JsonRpcResponse upstream = ids.responseToUpstream(response);
+    if (upstream == null) {
+      return Future.failedFuture(new GatewayException(Failure.INVALID_REQUEST,
+          "Invalid Request: no request with id " + response.id() + " is waiting for an answer"));
+    }
+    return post(JsonRpcCodec.encode(upstream));
+  }
+
+  private Future<Void> post(Buffer body) {
+    return backend.send(HttpMethod.POST, sessionId, protocolVersion, body, null, backend.config().firstByteTimeout().toMillis())
+        .recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e)))
+        .compose(response -> response.body().otherwiseEmpty().transform(ignored -> {
+          if (response.statusCode() == 202 || response.statusCode() == 200) {
+            return Future.<Void>succeededFuture();
+          }
+          return Future.<Void>failedFuture(rejected(response.statusCode()));
+        }));
+  }
+
+  @Override
+  public Future<Reply> listen(String lastEventId) {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    if (lastEventId != null) {
+      headers.add(McpHeaders.LAST_EVENT_ID, lastEventId);
+    }
+    MessageQueue<Outbound> messages = MessageQueue.onCurrentContext(backend.vertx());
+    return backend.send(HttpMethod.GET, sessionId, protocolVersion, null, headers, backend.config().firstByteTimeout().toMillis())
+        .recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e)))
+        .compose(response -> {
+          if (response.statusCode() == 200 && isEventStream(response.getHeader(HttpHeaders.CONTENT_TYPE))) {
+            response.request().idleTimeout(0);
+            relayStream(response, messages, null, -1);
+            return Future.succeededFuture(new Reply(Reply.Mode.SSE, messages, () -> response.request().reset()));
+          }
+          int status = response.statusCode();
+          return response.body().otherwiseEmpty().transform(ignored -> Future.<Reply>failedFuture(status == 405
+              ? new GatewayException(Failure.METHOD_NOT_ALLOWED, "backend '" + backend.name() + "' offers no server-to-client stream")
+              : rejected(status)));
+        });
+  }
+
+  @Override
+  public Future<Void> close() {
+    backend.inFlight().drainOwner(this);
+    if (sessionId == null) {
+      return Future.succeededFuture();
+    }
+    return backend.send(HttpMethod.DELETE, sessionId, protocolVersion, null, null, backend.config().firstByteTimeout().toMillis())
+        .compose(HttpClientResponse::body)
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+
+  private static boolean isEventStream(String contentType) {
+    return contentType != null && contentType.startsWith(McpHeaders.TEXT_EVENT_STREAM);
+  }
+}

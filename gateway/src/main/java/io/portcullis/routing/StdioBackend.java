@@ -1,0 +1,294 @@
+package io.portcullis.routing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portcullis.config.StdioBackendConfig;
+import io.portcullis.mcp.JsonRpcCodec;
+import io.portcullis.mcp.JsonRpcError;
+import io.portcullis.mcp.JsonRpcErrorCodes;
+import io.portcullis.mcp.JsonRpcMessage;
+import io.portcullis.mcp.JsonRpcNotification;
+import io.portcullis.mcp.JsonRpcRequest;
+import io.portcullis.mcp.JsonRpcResponse;
+import io.portcullis.mcp.MalformedMessageException;
+import io.portcullis.mcp.McpMethods;
+import io.portcullis.mcp.ProtocolVersions;
+import io.portcullis.mcp.ServerInfo;
+import io.portcullis.pipeline.ErrorResponder;
+import io.portcullis.pipeline.Failure;
+import io.portcullis.pipeline.GatewayException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A backend the gateway runs as a child process: one process shared by every session, never one
+ * per call or per session. The gateway initializes it once and answers each client's initialize
+ * from that; upstream ids, progress tokens and relayed request ids keep the sessions apart. When
+ * the process dies, requests in flight fail with a clear error and it is restarted with backoff.
+ * All state is confined to one Vert.x context.
+ */
+public final class StdioBackend implements Backend {
+  private static final Logger LOG = LoggerFactory.getLogger(StdioBackend.class);
+  private static final long STABLE_RUN_MILLIS = 60_000;
+
+  private final Vertx vertx;
+  private final String name;
+  private final StdioBackendConfig config;
+  private final InFlightRequests inFlight = new InFlightRequests();
+  private final IdTranslator ids;
+  private final Set<StdioUpstreamSession> sessions = ConcurrentHashMap.newKeySet();
+  private Context context;
+  private StdioProcess process;
+  private Promise<Void> ready = Promise.promise();
+  private JsonNode initializeResult;
+  private long backoffMillis;
+  private long launchedAt;
+  private boolean stopped;
+
+  public StdioBackend(Vertx vertx, String name, StdioBackendConfig config) {
+    this.vertx = vertx;
+    this.name = name;
+    this.config = config;
+    this.ids = new IdTranslator(name, inFlight);
+    this.backoffMillis = config.restartBackoff().toMillis();
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** Launches the process and returns at once; sessions wait for it to be initialized. */
+  @Override
+  public Future<Void> start() {
+    context = vertx.getOrCreateContext();
+    context.runOnContext(v -> launch());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> stop() {
+    Promise<Void> stoppedPromise = Promise.promise();
+    context.runOnContext(v -> {
+      stopped = true;
+      failInFlight("the gateway is shutting down");
+      (process == null ? Future.<Void>succeededFuture() : process.stop(vertx)).onComplete(r -> stoppedPromise.complete());
+    });
+    return stoppedPromise.future();
+  }
+
+  @Override
+  public Future<UpstreamSession> open(JsonRpcRequest initialize, SessionEvents events) {
+    return whenReady().map(v -> {
+      StdioUpstreamSession session = new StdioUpstreamSession(this, initializeResult);
+      sessions.add(session);
+      return session;
+    });
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  IdTranslator ids() {
+    return ids;
+  }
+
+  InFlightRequests inFlight() {
+    return inFlight;
+  }
+
+  StdioBackendConfig config() {
+    return config;
+  }
+
+  void forget(StdioUpstreamSession session) {
+    sessions.remove(session);
+  }
+
+  /** Completes when the process is initialized, or fails after the start timeout. */
+  Future<Void> whenReady() {
+    Promise<Void> waiting = Promise.promise();
+    context.runOnContext(v -> {
+      ready.future().onComplete(waiting);
+      long timer = vertx.setTimer(config.startTimeout().toMillis(), t -> waiting.tryFail(
+          new GatewayException(Failure.BACKEND_UNAVAILABLE, "backend '" + name + "' is not ready")));
+      waiting.future().onComplete(r -> vertx.cancelTimer(timer));
+    });
+    return waiting.future();
+  }
+
+  /** Runs an action on the backend's context and completes with its result there. */
+  <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+    Promise<T> result = Promise.promise();
+    context.runOnContext(v -> action.get().onComplete(result));
+    return result.future();
+  }
+
+  /** Writes a message to the process; fails when there is no live process. */
+  Future<Void> write(JsonRpcMessage message) {
+    StdioProcess current = process;
+    if (current == null || !current.isAlive()) {
+      return Future.failedFuture(new GatewayException(Failure.BACKEND_UNAVAILABLE, "backend '" + name + "' is not running"));
+    }
+    return current.write(JsonRpcCodec.encode(message).getBytes())
+        .recover(e -> Future.failedFuture(UpstreamFailures.of(name, e)));
+  }
+
+  private void launch() {
+    if (stopped) {
+      return;
+    }
+    launchedAt = System.currentTimeMillis();
+    StdioProcess.launch(vertx, name, config,
+            line -> context.runOnContext(v -> dispatch(line)),
+            code -> context.runOnContext(v -> exited(code)))
+        .onSuccess(p -> {
+          process = p;
+          initialize();
+        })
+        .onFailure(e -> {
+          LOG.error("backend '{}': cannot start {}: {}", name, config.command(), e.getMessage());
+          scheduleRestart();
+        });
+  }
+
+  private void initialize() {
+    long upstreamId = inFlight.nextUpstreamId();
+    MessageQueue<Outbound> answer = new MessageQueue<>(context, 16, 10_000);
+    inFlight.add(new InFlightRequests.Entry(upstreamId, this, LongNode.valueOf(upstreamId), null, answer));
+    ObjectNode params = JsonRpcCodec.object();
+    params.put("protocolVersion", ProtocolVersions.LATEST);
+    ObjectNode capabilities = params.putObject("capabilities");
+    capabilities.putObject("sampling");
+    capabilities.putObject("elicitation");
+    params.putObject("clientInfo").put("name", "portcullis").put("version", ServerInfo.VERSION);
+    answer.handler(out -> {
+      if (out.message() instanceof JsonRpcResponse response && !response.isError()) {
+        initializeResult = response.result();
+        write(new JsonRpcNotification(McpMethods.INITIALIZED, null));
+        LOG.info("backend '{}': initialized ({} {}, protocol {})", name,
+            response.result().path("serverInfo").path("name").asText("?"),
+            response.result().path("serverInfo").path("version").asText("?"),
+            response.result().path("protocolVersion").asText("?"));
+        ready.tryComplete();
+      } else if (out.message() instanceof JsonRpcResponse response) {
+        LOG.error("backend '{}': initialize refused: {}", name, response.error().message());
+      }
+    });
+    write(new JsonRpcRequest(LongNode.valueOf(upstreamId), McpMethods.INITIALIZE, params));
+  }
+
+  private void dispatch(String line) {
+    JsonRpcMessage message;
+    try {
+      message = JsonRpcCodec.parse(Buffer.buffer(line));
+    } catch (MalformedMessageException e) {
+      LOG.warn("backend '{}': ignoring a stdout line that is not a JSON-RPC message: {}", name, e.getMessage());
+      return;
+    }
+    InFlightRequests.Entry owner = ids.owningRequest(message);
+    if (owner != null && owner.owner() == this) {
+      inFlight.remove(owner.upstreamId());
+      owner.replies().offer(new Outbound(null, message));
+      return;
+    }
+    JsonRpcMessage forClient = ids.toClient(message);
+    if (message instanceof JsonRpcResponse) {
+      if (owner != null) {
+        inFlight.remove(owner.upstreamId());
+        owner.replies().offer(new Outbound(null, forClient));
+        owner.replies().end();
+        ((StdioUpstreamSession) owner.owner()).requestEnded(owner.upstreamId());
+      }
+      return;
+    }
+    if (owner != null) {
+      ((StdioUpstreamSession) owner.owner()).requestProgressed(owner.upstreamId());
+      owner.replies().offer(new Outbound(null, forClient));
+      return;
+    }
+    if (message instanceof JsonRpcRequest request) {
+      relayServerRequest(request, (JsonRpcRequest) forClient);
+      return;
+    }
+    deliverNotification((JsonRpcNotification) forClient);
+  }
+
+  /**
+   * A request from the backend to a client. Over stdio it names no session, so it goes to the
+   * session whose request is the most recent in flight (the one a tool is most likely serving),
+   * on that request's stream.
+   */
+  private void relayServerRequest(JsonRpcRequest original, JsonRpcRequest forClient) {
+    if (McpMethods.PING.equals(original.method())) {
+      write(JsonRpcResponse.success(original.id(), JsonRpcCodec.object()));
+      return;
+    }
+    InFlightRequests.Entry latest = inFlight.latest();
+    if (latest == null || !(latest.owner() instanceof StdioUpstreamSession session)) {
+      write(JsonRpcResponse.failure(original.id(), JsonRpcError.of(JsonRpcErrorCodes.INTERNAL_ERROR,
+          "no client session is waiting on a request that this could belong to")));
+      return;
+    }
+    session.expectAnswer(forClient.id());
+    latest.replies().offer(new Outbound(null, forClient));
+  }
+
+  private void deliverNotification(JsonRpcNotification notification) {
+    if (McpMethods.RESOURCES_UPDATED.equals(notification.method())) {
+      String uri = notification.params() == null ? null : notification.params().path("uri").asText(null);
+      sessions.stream().filter(s -> s.isSubscribed(uri)).forEach(s -> s.push(notification));
+      return;
+    }
+    sessions.forEach(s -> s.push(notification));
+  }
+
+  private void exited(int code) {
+    LOG.warn("backend '{}': process exited with code {}", name, code);
+    process = null;
+    initializeResult = null;
+    if (ready.future().isComplete()) {
+      ready = Promise.promise();
+    }
+    failInFlight("backend '" + name + "' exited (code " + code + ") while the request was in flight");
+    scheduleRestart();
+  }
+
+  private void failInFlight(String why) {
+    for (InFlightRequests.Entry entry : inFlight.drain()) {
+      if (entry.owner() instanceof StdioUpstreamSession session) {
+        GatewayException failure = new GatewayException(Failure.BACKEND_UNAVAILABLE, why);
+        entry.replies().offer(new Outbound(null, ErrorResponder.asJsonRpc(failure, entry.clientId())));
+        session.requestEnded(entry.upstreamId());
+      }
+      entry.replies().end();
+    }
+  }
+
+  private void scheduleRestart() {
+    if (stopped) {
+      return;
+    }
+    if (System.currentTimeMillis() - launchedAt > STABLE_RUN_MILLIS) {
+      backoffMillis = config.restartBackoff().toMillis();
+    }
+    long delay = backoffMillis;
+    backoffMillis = Math.min(backoffMillis * 2, config.maxRestartBackoff().toMillis());
+    LOG.info("backend '{}': restarting in {} ms", name, delay);
+    vertx.setTimer(Math.max(1, delay), t -> launch());
+  }
+
+  long requestTimeoutMillis() {
+    return TimeUnit.MILLISECONDS.convert(config.requestTimeout());
+  }
+}

@@ -1,0 +1,187 @@
+package io.portcullis.routing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.mcp.JsonRpcNotification;
+import io.portcullis.mcp.JsonRpcRequest;
+import io.portcullis.mcp.JsonRpcResponse;
+import io.portcullis.mcp.McpMethods;
+import io.portcullis.mcp.ProtocolVersions;
+import io.portcullis.pipeline.ErrorResponder;
+import io.portcullis.pipeline.Failure;
+import io.portcullis.pipeline.GatewayException;
+import io.vertx.core.Future;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One gateway session's view of a shared stdio backend: its requests, its GET stream, its
+ * resource subscriptions and the relayed requests it may answer. State the backend touches is
+ * only touched on the backend's context.
+ */
+final class StdioUpstreamSession implements UpstreamSession {
+  private final StdioBackend backend;
+  private final JsonNode initializeResult;
+  private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
+  private final Set<JsonNode> expectedAnswers = ConcurrentHashMap.newKeySet();
+  private final Map<Long, Long> timeouts = new ConcurrentHashMap<>();
+  private volatile MessageQueue<Outbound> listener;
+
+  StdioUpstreamSession(StdioBackend backend, JsonNode initializeResult) {
+    this.backend = backend;
+    this.initializeResult = initializeResult;
+  }
+
+  @Override
+  public JsonNode initializeResult() {
+    return initializeResult;
+  }
+
+  @Override
+  public String protocolVersion() {
+    return initializeResult.path("protocolVersion").asText(ProtocolVersions.LATEST);
+  }
+
+  @Override
+  public String versionFor(String requested) {
+    return ProtocolVersions.negotiate(requested);
+  }
+
+  @Override
+  public Future<Reply> request(JsonRpcRequest request) {
+    MessageQueue<Outbound> replies = MessageQueue.onCurrentContext(backend.vertx());
+    return backend.whenReady().compose(ready -> backend.onContext(() -> {
+      InFlightRequests inFlight = backend.inFlight();
+      long upstreamId = inFlight.nextUpstreamId();
+      inFlight.add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies));
+      trackSubscription(request);
+      armTimeout(upstreamId);
+      return backend.write(backend.ids().requestToUpstream(request, upstreamId))
+          .onFailure(e -> {
+            inFlight.remove(upstreamId);
+            requestEnded(upstreamId);
+          })
+          .map(v -> new Reply(Reply.Mode.ADAPTIVE, replies, () -> { }));
+    })).recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e).withRequestId(request.id())));
+  }
+
+  private void trackSubscription(JsonRpcRequest request) {
+    String uri = request.params() == null ? null : request.params().path("uri").asText(null);
+    if (uri != null && McpMethods.RESOURCES_SUBSCRIBE.equals(request.method())) {
+      subscriptions.add(uri);
+    } else if (uri != null && McpMethods.RESOURCES_UNSUBSCRIBE.equals(request.method())) {
+      subscriptions.remove(uri);
+    }
+  }
+
+  /** Called on the backend context: (re)starts the silence timer of a request. */
+  private void armTimeout(long upstreamId) {
+    long timer = backend.vertx().setTimer(backend.requestTimeoutMillis(), t -> timedOut(upstreamId));
+    Long previous = timeouts.put(upstreamId, timer);
+    if (previous != null) {
+      backend.vertx().cancelTimer(previous);
+    }
+  }
+
+  private void timedOut(long upstreamId) {
+    timeouts.remove(upstreamId);
+    InFlightRequests.Entry entry = backend.inFlight().remove(upstreamId);
+    if (entry == null) {
+      return;
+    }
+    GatewayException failure = new GatewayException(Failure.BACKEND_TIMEOUT, "backend '" + backend.name() + "' did not answer in time");
+    entry.replies().offer(new Outbound(null, ErrorResponder.asJsonRpc(failure, entry.clientId())));
+    entry.replies().end();
+    var params = io.portcullis.mcp.JsonRpcCodec.object().put("requestId", upstreamId).put("reason", "timed out at the gateway");
+    backend.write(new JsonRpcNotification(McpMethods.CANCELLED, params));
+  }
+
+  void requestProgressed(long upstreamId) {
+    if (timeouts.containsKey(upstreamId)) {
+      armTimeout(upstreamId);
+    }
+  }
+
+  void requestEnded(long upstreamId) {
+    Long timer = timeouts.remove(upstreamId);
+    if (timer != null) {
+      backend.vertx().cancelTimer(timer);
+    }
+  }
+
+  void expectAnswer(JsonNode clientFacingId) {
+    expectedAnswers.add(clientFacingId);
+  }
+
+  boolean isSubscribed(String uri) {
+    return uri != null && subscriptions.contains(uri);
+  }
+
+  /** Delivers a notification on this session's GET stream, if one is open. */
+  void push(JsonRpcNotification notification) {
+    MessageQueue<Outbound> current = listener;
+    if (current != null) {
+      current.offer(new Outbound(null, notification));
+    }
+  }
+
+  @Override
+  public Future<Void> notify(JsonRpcNotification notification) {
+    if (McpMethods.INITIALIZED.equals(notification.method())) {
+      return Future.succeededFuture();
+    }
+    return backend.onContext(() -> {
+      JsonRpcNotification upstream = McpMethods.CANCELLED.equals(notification.method())
+          ? backend.ids().cancelToUpstream(notification, this) : notification;
+      return upstream == null ? Future.succeededFuture() : backend.write(upstream);
+    });
+  }
+
+  @Override
+  public Future<Void> respond(JsonRpcResponse response) {
+    if (!expectedAnswers.remove(response.id())) {
+      return Future.failedFuture(new GatewayException(Failure.INVALID_REQUEST,
+          "Invalid Request: no request with id " + response.id() + " is waiting for an answer"));
+    }
+    JsonRpcResponse upstream = backend.ids().responseToUpstream(response);
+    return backend.onContext(() -> backend.write(upstream));
+  }
+
+  @Override
+  public Future<Reply> listen(String lastEventId) {
+    MessageQueue<Outbound> stream = MessageQueue.onCurrentContext(backend.vertx());
+    synchronized (this) {
+      if (listener != null) {
+        return Future.failedFuture(new GatewayException(Failure.STREAM_CONFLICT,
+            "Conflict: only one server-to-client stream is allowed per session"));
+      }
+      listener = stream;
+    }
+    return Future.succeededFuture(new Reply(Reply.Mode.SSE, stream, () -> {
+      synchronized (this) {
+        if (listener == stream) {
+          listener = null;
+        }
+      }
+    }));
+  }
+
+  @Override
+  public Future<Void> close() {
+    backend.forget(this);
+    MessageQueue<Outbound> current = listener;
+    listener = null;
+    if (current != null) {
+      current.end();
+    }
+    return backend.onContext(() -> {
+      for (InFlightRequests.Entry entry : backend.inFlight().drainOwner(this)) {
+        requestEnded(entry.upstreamId());
+        entry.replies().end();
+        var params = io.portcullis.mcp.JsonRpcCodec.object().put("requestId", entry.upstreamId()).put("reason", "session ended");
+        backend.write(new JsonRpcNotification(McpMethods.CANCELLED, params));
+      }
+      return Future.succeededFuture();
+    });
+  }
+}

@@ -1,0 +1,112 @@
+package io.portcullis.transport;
+
+import io.portcullis.mcp.JsonRpcCodec;
+import io.portcullis.mcp.JsonRpcResponse;
+import io.portcullis.mcp.McpHeaders;
+import io.portcullis.mcp.SseEvent;
+import io.portcullis.pipeline.Failure;
+import io.portcullis.pipeline.GatewayException;
+import io.portcullis.routing.Outbound;
+import io.portcullis.routing.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.streams.ReadStream;
+
+/**
+ * Relays a backend's reply to the client, as application/json or as text/event-stream. SSE events
+ * are written as they arrive; when the client cannot keep up the reply is paused until the
+ * connection drains, so back-pressure reaches the backend.
+ */
+public final class ReplyWriter {
+  private final HttpServerResponse response;
+  private final Reply reply;
+  private final GatewaySession session;
+  private final Promise<Void> done = Promise.promise();
+  private boolean streaming;
+
+  private ReplyWriter(HttpServerResponse response, Reply reply, GatewaySession session) {
+    this.response = response;
+    this.reply = reply;
+    this.session = session;
+  }
+
+  /**
+   * Writes the reply. The future completes when the client's response has ended (or the client
+   * went away, in which case the reply is abandoned).
+   */
+  public static Future<Void> write(HttpServerResponse response, Reply reply, GatewaySession session) {
+    return new ReplyWriter(response, reply, session).start();
+  }
+
+  private Future<Void> start() {
+    ReadStream<Outbound> messages = reply.messages();
+    session.streamOpened();
+    response.closeHandler(v -> {
+      if (!response.ended()) {
+        reply.abandon().run();
+      }
+      finish();
+    });
+    if (reply.mode() == Reply.Mode.SSE) {
+      startStream();
+    }
+    messages.handler(this::onMessage);
+    messages.exceptionHandler(e -> {
+      if (!streaming && !response.ended()) {
+        io.portcullis.pipeline.ErrorResponder.send(response, e);
+      } else if (!response.ended()) {
+        response.end();
+      }
+      finish();
+    });
+    messages.endHandler(v -> {
+      if (!streaming && !response.ended()) {
+        io.portcullis.pipeline.ErrorResponder.send(response,
+            new GatewayException(Failure.BACKEND_UNAVAILABLE, "the backend answered nothing"));
+      } else if (!response.ended()) {
+        response.end();
+      }
+      finish();
+    });
+    return done.future();
+  }
+
+  private void onMessage(Outbound out) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (!streaming) {
+      boolean single = reply.mode() == Reply.Mode.JSON || out.message() instanceof JsonRpcResponse;
+      if (single) {
+        response.putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON)
+            .end(JsonRpcCodec.encode(out.message()));
+        finish();
+        return;
+      }
+      startStream();
+    }
+    String data = out.message() == null ? "" : JsonRpcCodec.encodeToString(out.message());
+    response.write(new SseEvent(out.eventId(), out.message() == null ? null : "message", data).encode());
+    if (response.writeQueueFull()) {
+      reply.messages().pause();
+      response.drainHandler(v -> reply.messages().resume());
+    }
+  }
+
+  private void startStream() {
+    streaming = true;
+    response.setChunked(true)
+        .putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.TEXT_EVENT_STREAM)
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache, no-transform")
+        .putHeader("X-Accel-Buffering", "no");
+    response.writeHead();
+  }
+
+  private void finish() {
+    if (done.tryComplete()) {
+      session.streamClosed();
+    }
+  }
+}

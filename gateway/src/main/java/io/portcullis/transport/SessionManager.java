@@ -1,0 +1,82 @@
+package io.portcullis.transport;
+
+import io.portcullis.config.SessionConfig;
+import io.portcullis.routing.Backend;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates, finds and ends gateway sessions: enforces the cap on open sessions and expires idle
+ * ones on a timer, ending their backend side too.
+ */
+public final class SessionManager {
+  private static final Logger LOG = LoggerFactory.getLogger(SessionManager.class);
+
+  private final Vertx vertx;
+  private final SessionStore store;
+  private final SessionConfig config;
+  private long sweepTimer = -1;
+
+  public SessionManager(Vertx vertx, SessionStore store, SessionConfig config) {
+    this.vertx = vertx;
+    this.store = store;
+    this.config = config;
+  }
+
+  public void startExpiry() {
+    long idleMillis = config.idleTimeout().toMillis();
+    long period = Math.max(100, Math.min(idleMillis / 4, 30_000));
+    sweepTimer = vertx.setPeriodic(period, t -> expireIdle());
+  }
+
+  public void stop() {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
+    store.all().forEach(this::end);
+  }
+
+  public boolean isFull() {
+    return store.size() >= config.max();
+  }
+
+  /** A new session, not yet registered: it is added once its backend side is open. */
+  public GatewaySession create(Backend backend) {
+    return new GatewaySession(SessionIds.next(), backend);
+  }
+
+  public boolean register(GatewaySession session) {
+    return store.tryAdd(session, config.max());
+  }
+
+  public Optional<GatewaySession> find(String id) {
+    return store.find(id).filter(s -> !s.isClosed());
+  }
+
+  public int openSessions() {
+    return store.size();
+  }
+
+  /** Ends a session and its backend side; completes when the backend side is closed. */
+  public Future<Void> end(GatewaySession session) {
+    store.remove(session.id());
+    if (!session.markClosed() || session.upstream() == null) {
+      return Future.succeededFuture();
+    }
+    return session.upstream().close();
+  }
+
+  private void expireIdle() {
+    long now = System.nanoTime();
+    long idleNanos = config.idleTimeout().toNanos();
+    for (GatewaySession session : store.all()) {
+      if (session.isIdle(now, idleNanos)) {
+        LOG.info("session {}… expired after {} idle", session.id().substring(0, 8), config.idleTimeout());
+        end(session);
+      }
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.portcullis.transport;
+
+import io.portcullis.mcp.JsonRpcRequest;
+import io.portcullis.mcp.McpHeaders;
+import io.portcullis.pipeline.Exchange;
+import io.portcullis.pipeline.Failure;
+import io.portcullis.pipeline.GatewayException;
+import io.portcullis.pipeline.Phase;
+import io.portcullis.pipeline.Stage;
+import io.portcullis.routing.Backend;
+import io.vertx.core.Future;
+
+/**
+ * Finds the gateway session a request belongs to. An initialize gets a new session (refused with
+ * 503 when the cap is reached); anything else needs an Mcp-Session-Id (400 without one) naming a
+ * live session (404 otherwise).
+ */
+public final class SessionStage implements Stage {
+  private final SessionManager sessions;
+  private final Backend backend;
+
+  public SessionStage(SessionManager sessions, Backend backend) {
+    this.sessions = sessions;
+    this.backend = backend;
+  }
+
+  @Override
+  public Phase phase() {
+    return Phase.SESSION;
+  }
+
+  @Override
+  public Future<Exchange> apply(Exchange exchange) {
+    if (exchange.message() instanceof JsonRpcRequest request && request.isInitialize()) {
+      if (sessions.isFull()) {
+        return Future.failedFuture(new GatewayException(Failure.TOO_MANY_SESSIONS,
+            "Service Unavailable: too many open sessions, try again later", request.id(), null));
+      }
+      return Future.succeededFuture(exchange.withSession(sessions.create(backend)));
+    }
+    String id = exchange.http().getHeader(McpHeaders.SESSION_ID);
+    if (id == null || id.isBlank()) {
+      return Future.failedFuture(new GatewayException(Failure.SESSION_REQUIRED,
+          "Bad Request: Mcp-Session-Id header is required"));
+    }
+    return sessions.find(id)
+        .map(session -> {
+          session.touch();
+          return Future.succeededFuture(exchange.withSession(session));
+        })
+        .orElseGet(() -> Future.failedFuture(new GatewayException(Failure.SESSION_NOT_FOUND,
+            "Session not found: it ended or expired; initialize a new one")));
+  }
+}
