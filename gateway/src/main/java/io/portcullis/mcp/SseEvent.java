@@ -1,11 +1,18 @@
 package io.portcullis.mcp;
 
-/** One server-sent event. {@code id} and {@code event} may be null; {@code data} is never null. */
-public record SseEvent(String id, String event, String data) {
+/**
+ * One server-sent event. {@code id}, {@code event} and {@code retryMillis} (the reconnection
+ * delay the server asks for) may be null; {@code data} is never null.
+ */
+public record SseEvent(String id, String event, String data, Long retryMillis) {
   public SseEvent {
     if (data == null) {
       data = "";
     }
+  }
+
+  public SseEvent(String id, String event, String data) {
+    this(id, event, data, null);
   }
 
   /** Encodes the event in the text/event-stream format, one data line per line of data. */
@@ -16,6 +23,9 @@ public record SseEvent(String id, String event, String data) {
     }
     if (event != null) {
       out.append("event: ").append(event).append('\n');
+    }
+    if (retryMillis != null) {
+      out.append("retry: ").append(retryMillis).append('\n');
     }
     int start = 0;
     while (true) {

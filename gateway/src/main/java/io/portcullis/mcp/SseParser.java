@@ -18,6 +18,7 @@ public final class SseParser {
   private boolean hasData;
   private String eventType;
   private String eventId;
+  private Long retryMillis;
   private boolean skipNextLf;
 
   public SseParser(Consumer<SseEvent> sink) {
@@ -71,17 +72,23 @@ public final class SseParser {
           eventId = value;
         }
       }
+      case "retry" -> {
+        if (!value.isEmpty() && value.chars().allMatch(Character::isDigit) && value.length() < 18) {
+          retryMillis = Long.parseLong(value);
+        }
+      }
       default -> { }
     }
   }
 
   private void dispatch() {
     if (hasData) {
-      sink.accept(new SseEvent(eventId, eventType, data.toString()));
+      sink.accept(new SseEvent(eventId, eventType, data.toString(), retryMillis));
     }
     data.setLength(0);
     hasData = false;
     eventType = null;
     eventId = null;
+    retryMillis = null;
   }
 }

@@ -10,6 +10,7 @@ import io.portcullis.mcp.MalformedMessageException;
 import io.portcullis.mcp.McpHeaders;
 import io.portcullis.mcp.McpMethods;
 import io.portcullis.mcp.ProtocolVersions;
+import io.portcullis.mcp.SseEvent;
 import io.portcullis.mcp.SseParser;
 import io.portcullis.pipeline.ErrorResponder;
 import io.portcullis.pipeline.Failure;
@@ -145,7 +146,7 @@ final class HttpUpstreamSession implements UpstreamSession {
     boolean[] resumable = {false};
     SseParser parser = new SseParser(event -> {
       resumable[0] |= event.id() != null;
-      Outbound out = translateEvent(event.id(), event.data());
+      Outbound out = translateEvent(event);
       if (out != null && !replies.offer(out)) {
         response.pause();
       }
@@ -175,9 +176,10 @@ final class HttpUpstreamSession implements UpstreamSession {
     replies.end();
   }
 
-  private Outbound translateEvent(String eventId, String data) {
+  private Outbound translateEvent(SseEvent event) {
+    String data = event.data();
     if (data.isBlank()) {
-      return eventId == null ? null : new Outbound(eventId, null);
+      return event.id() == null && event.retryMillis() == null ? null : new Outbound(event.id(), null, event.retryMillis());
     }
     JsonRpcMessage upstream;
     try {
@@ -190,7 +192,7 @@ final class HttpUpstreamSession implements UpstreamSession {
     if (upstream instanceof JsonRpcResponse r && r.id().canConvertToLong()) {
       backend.inFlight().remove(r.id().asLong());
     }
-    return message == null ? null : new Outbound(eventId, message);
+    return message == null ? null : new Outbound(event.id(), message, event.retryMillis());
   }
 
   private JsonRpcMessage parse(Buffer bytes) {
@@ -239,11 +241,12 @@ final class HttpUpstreamSession implements UpstreamSession {
       headers.add(McpHeaders.LAST_EVENT_ID, lastEventId);
     }
     MessageQueue<Outbound> messages = MessageQueue.onCurrentContext(backend.vertx());
-    return backend.send(HttpMethod.GET, sessionId, protocolVersion, null, headers, backend.config().firstByteTimeout().toMillis())
+    // A GET stream may rightly stay silent for hours: it gets no idle timeout (one set on a
+    // Vert.x request cannot be lifted later), only the connect timeout.
+    return backend.send(HttpMethod.GET, sessionId, protocolVersion, null, headers, -1)
         .recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e)))
         .compose(response -> {
           if (response.statusCode() == 200 && isEventStream(response.getHeader(HttpHeaders.CONTENT_TYPE))) {
-            response.request().idleTimeout(0);
             relayStream(response, messages, null, -1);
             return Future.succeededFuture(new Reply(Reply.Mode.SSE, messages, () -> response.request().reset()));
           }

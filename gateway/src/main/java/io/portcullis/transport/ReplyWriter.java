@@ -88,7 +88,7 @@ public final class ReplyWriter {
       startStream();
     }
     String data = out.message() == null ? "" : JsonRpcCodec.encodeToString(out.message());
-    response.write(new SseEvent(out.eventId(), out.message() == null ? null : "message", data).encode());
+    response.write(new SseEvent(out.eventId(), out.message() == null ? null : "message", data, out.retryMillis()).encode());
     if (response.writeQueueFull()) {
       reply.messages().pause();
       response.drainHandler(v -> reply.messages().resume());
