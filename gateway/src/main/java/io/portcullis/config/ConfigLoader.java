@@ -28,7 +28,7 @@ import java.util.function.Function;
  */
 public final class ConfigLoader {
   /** The default configuration packaged in the jar, a copy of config/portcullis.yaml. */
-  public static final String EMBEDDED_DEFAULT = "/portcullis-default.yaml";
+  public static final String EMBEDDED_DEFAULT = "/portcullis.yaml";
 
   private final Function<String, String> env;
 
@@ -74,14 +74,7 @@ public final class ConfigLoader {
       throw new ConfigException(source, List.of("the top level must be a mapping"));
     }
     new EnvSubstitution(env).apply(tree, "", problems);
-    PortcullisConfig config = null;
-    try {
-      config = mapper(problems).treeToValue(tree, PortcullisConfig.class);
-    } catch (JsonMappingException e) {
-      problems.add(pathOf(e) + ": " + firstLine(e.getOriginalMessage()));
-    } catch (JsonProcessingException e) {
-      problems.add(firstLine(e.getOriginalMessage()));
-    }
+    PortcullisConfig config = bind(tree, problems);
     if (config != null) {
       problems.addAll(new ConfigValidator().validate(config));
     }
@@ -89,6 +82,53 @@ public final class ConfigLoader {
       throw new ConfigException(source, problems);
     }
     return config;
+  }
+
+  /**
+   * Binds the tree to the config records. Jackson stops at the first value of the wrong type, so
+   * each such value is noted, removed, and binding tried again: every bad value gets reported.
+   */
+  private static PortcullisConfig bind(JsonNode tree, List<String> problems) {
+    List<String> unknownKeys = new ArrayList<>();
+    for (int attempt = 0; attempt < 50; attempt++) {
+      unknownKeys.clear();
+      try {
+        PortcullisConfig config = mapper(unknownKeys).treeToValue(tree, PortcullisConfig.class);
+        problems.addAll(unknownKeys);
+        return problems.isEmpty() ? config : null;
+      } catch (JsonMappingException e) {
+        problems.add(pathOf(e) + ": " + firstLine(e.getOriginalMessage()));
+        if (!removeAt(tree, e.getPath())) {
+          break;
+        }
+      } catch (JsonProcessingException e) {
+        problems.add(firstLine(e.getOriginalMessage()));
+        break;
+      }
+    }
+    problems.addAll(unknownKeys);
+    return null;
+  }
+
+  private static boolean removeAt(JsonNode tree, List<JsonMappingException.Reference> path) {
+    if (path.isEmpty()) {
+      return false;
+    }
+    JsonNode parent = tree;
+    for (JsonMappingException.Reference ref : path.subList(0, path.size() - 1)) {
+      parent = ref.getFieldName() != null ? parent.get(ref.getFieldName()) : parent.get(ref.getIndex());
+      if (parent == null) {
+        return false;
+      }
+    }
+    JsonMappingException.Reference last = path.get(path.size() - 1);
+    if (parent instanceof com.fasterxml.jackson.databind.node.ObjectNode object && last.getFieldName() != null) {
+      return object.remove(last.getFieldName()) != null;
+    }
+    if (parent instanceof com.fasterxml.jackson.databind.node.ArrayNode array && last.getIndex() >= 0) {
+      return array.remove(last.getIndex()) != null;
+    }
+    return false;
   }
 
   private static ObjectMapper mapper(List<String> problems) {
@@ -121,7 +161,10 @@ public final class ConfigLoader {
       @Override
       public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p, JsonDeserializer<?> deserializer,
           Object beanOrClass, String propertyName) throws IOException {
-        problems.add(join(pathOf(p.getParsingContext().getParent()), propertyName) + ": unknown key");
+        // With a mapping or list as value the parser already stands inside it, one level deeper.
+        JsonStreamContext holder = p.currentToken() != null && p.currentToken().isStructStart()
+            ? p.getParsingContext().getParent().getParent() : p.getParsingContext().getParent();
+        problems.add(join(pathOf(holder), propertyName) + ": unknown key");
         p.skipChildren();
         return true;
       }

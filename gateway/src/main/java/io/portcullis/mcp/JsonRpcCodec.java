@@ -126,7 +126,8 @@ public final class JsonRpcCodec {
       }
       return JsonRpcResponse.success(id, result);
     }
-    if (!error.isObject() || !error.path("code").isIntegralNumber() || !error.path("message").isTextual()) {
+    if (!error.isObject() || !error.path("code").isIntegralNumber() || !error.path("code").canConvertToInt()
+        || !error.path("message").isTextual()) {
       throw invalid("\"error\" must be an object with an integer \"code\" and a string \"message\"");
     }
     return JsonRpcResponse.failure(id, new JsonRpcError(error.get("code").asInt(), error.get("message").asText(), error.get("data")));

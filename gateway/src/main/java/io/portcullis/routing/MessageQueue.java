@@ -59,7 +59,11 @@ public final class MessageQueue<T> implements ReadStream<T> {
       return;
     }
     if (queue.size() >= hardLimit) {
-      fail(new IllegalStateException("the client is not reading; " + hardLimit + " messages are waiting"));
+      // A consumer that stopped reading would never reach a failure queued behind its backlog.
+      queue.clear();
+      ended = true;
+      failure = new IllegalStateException("the client is not reading; " + hardLimit + " messages were waiting");
+      terminate();
       return;
     }
     queue.add(item);
@@ -116,15 +120,22 @@ public final class MessageQueue<T> implements ReadStream<T> {
     if (wasFull && !full && whenWritable != null) {
       whenWritable.run();
     }
-    if (ended && queue.isEmpty() && !terminated && handler != null) {
-      terminated = true;
-      if (failure != null) {
-        if (exceptionHandler != null) {
-          exceptionHandler.handle(failure);
-        }
-      } else if (endHandler != null) {
-        endHandler.handle(null);
+    if (ended && queue.isEmpty() && handler != null) {
+      terminate();
+    }
+  }
+
+  private void terminate() {
+    if (terminated) {
+      return;
+    }
+    terminated = true;
+    if (failure != null) {
+      if (exceptionHandler != null) {
+        exceptionHandler.handle(failure);
       }
+    } else if (endHandler != null) {
+      endHandler.handle(null);
     }
   }
 

@@ -34,7 +34,8 @@ public final class RelayedIds {
     }
     try {
       JsonNode original = JsonRpcCodec.mapper().readTree(text.substring(colon + 1));
-      if (original == null || !(original.isTextual() || original.isIntegralNumber())) {
+      if (original == null || !(original.isTextual() || original.isIntegralNumber())
+          || !encode(text.substring(0, colon), original).asText().equals(text)) {
         return Optional.empty();
       }
       return Optional.of(new Origin(text.substring(0, colon), original));

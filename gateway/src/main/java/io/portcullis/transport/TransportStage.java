@@ -34,7 +34,7 @@ public final class TransportStage implements Stage {
   @Override
   public Future<Exchange> apply(Exchange exchange) {
     HttpServerRequest http = exchange.http();
-    String refusal = originGuard.check(http.getHeader(HttpHeaders.HOST), http.getHeader(HttpHeaders.ORIGIN));
+    String refusal = originGuard.check(authorityOf(http), http.getHeader(HttpHeaders.ORIGIN));
     if (refusal != null) {
       return fail(Failure.FORBIDDEN_ORIGIN, refusal);
     }
@@ -66,6 +66,19 @@ public final class TransportStage implements Stage {
       return fail(Failure.NOT_ACCEPTABLE, "Not Acceptable: a POST must accept both application/json and text/event-stream");
     }
     return BodyReader.read(http, maxBodyBytes).map(body -> exchange.withTransport(effectiveVersion, body));
+  }
+
+  /** The Host header, or HTTP/2's :authority, as {@code host[:port]}; null when absent. */
+  private static String authorityOf(HttpServerRequest http) {
+    String host = http.getHeader(HttpHeaders.HOST);
+    if (host != null) {
+      return host;
+    }
+    var authority = http.authority();
+    if (authority == null) {
+      return null;
+    }
+    return authority.port() < 0 ? authority.host() : authority.host() + ":" + authority.port();
   }
 
   private static Future<Exchange> fail(Failure failure, String message) {

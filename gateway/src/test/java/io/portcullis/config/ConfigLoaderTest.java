@@ -1,0 +1,467 @@
+package io.portcullis.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+  private static final Path REPO_CONFIG = Path.of(System.getProperty("user.dir")).resolve("../config/portcullis.yaml");
+
+  private static final String ONE_HTTP_BACKEND = """
+      backends:
+        - name: upstream
+          http:
+            url: http://127.0.0.1:9000/mcp
+      """;
+
+  private static PortcullisConfig load(String yaml) throws ConfigException {
+    return load(yaml, Map.of());
+  }
+
+  private static PortcullisConfig load(String yaml, Map<String, String> env) throws ConfigException {
+    return new ConfigLoader(env::get).load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test.yaml");
+  }
+
+  private static List<String> problemsOf(String yaml) {
+    return problemsOf(yaml, Map.of());
+  }
+
+  private static List<String> problemsOf(String yaml, Map<String, String> env) {
+    try {
+      load(yaml, env);
+    } catch (ConfigException e) {
+      return e.problems();
+    }
+    throw new AssertionError("expected the configuration to be refused:\n" + yaml);
+  }
+
+  @Nested
+  class Defaults {
+    @Test
+    void everythingLeftOutGetsItsDefault() throws Exception {
+      PortcullisConfig config = load(ONE_HTTP_BACKEND);
+
+      assertThat(config.server().host()).isEqualTo("127.0.0.1");
+      assertThat(config.server().port()).isEqualTo(8080);
+      assertThat(config.server().publicUrl()).isNull();
+      assertThat(config.mcp().path()).isEqualTo("/mcp");
+      assertThat(config.mcp().maxBodySize()).isEqualTo(new ByteSize(4L * 1024 * 1024));
+      assertThat(config.mcp().dnsRebindingProtection()).isTrue();
+      assertThat(config.mcp().allowedHosts()).containsExactly("localhost", "127.0.0.1", "[::1]");
+      assertThat(config.mcp().allowedOrigins()).isEmpty();
+      assertThat(config.mcp().sessions().idleTimeout()).isEqualTo(Duration.ofMinutes(30));
+      assertThat(config.mcp().sessions().max()).isEqualTo(10_000);
+    }
+
+    @Test
+    void anHttpBackendGetsDefaultTimeoutsAndNoHeaders() throws Exception {
+      HttpBackendConfig http = load(ONE_HTTP_BACKEND).backends().get(0).http();
+
+      assertThat(http.url()).isEqualTo("http://127.0.0.1:9000/mcp");
+      assertThat(http.headers()).isEmpty();
+      assertThat(http.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+      assertThat(http.firstByteTimeout()).isEqualTo(Duration.ofSeconds(60));
+      assertThat(http.streamIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
+      assertThat(http.maxConnections()).isEqualTo(64);
+    }
+
+    @Test
+    void aStdioBackendGetsDefaultTimeoutsAndBackoff() throws Exception {
+      StdioBackendConfig stdio = load("""
+          backends:
+            - name: local
+              stdio:
+                command: [node, server.js]
+          """).backends().get(0).stdio();
+
+      assertThat(stdio.command()).containsExactly("node", "server.js");
+      assertThat(stdio.env()).isEmpty();
+      assertThat(stdio.workingDirectory()).isNull();
+      assertThat(stdio.startTimeout()).isEqualTo(Duration.ofSeconds(60));
+      assertThat(stdio.requestTimeout()).isEqualTo(Duration.ofMinutes(5));
+      assertThat(stdio.restartBackoff()).isEqualTo(Duration.ofSeconds(1));
+      assertThat(stdio.maxRestartBackoff()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void jsonIsAcceptedAsWellAsYaml() throws Exception {
+      PortcullisConfig config = load("""
+          {"server": {"port": 9090},
+           "mcp": {"sessions": {"idleTimeout": "5m"}},
+           "backends": [{"name": "upstream", "http": {"url": "https://mcp.example.com/mcp"}}]}
+          """);
+
+      assertThat(config.server().port()).isEqualTo(9090);
+      assertThat(config.mcp().sessions().idleTimeout()).isEqualTo(Duration.ofMinutes(5));
+      assertThat(config.backends()).extracting(BackendConfig::name).containsExactly("upstream");
+    }
+
+    @Test
+    void textThatIsNotYamlIsOneProblem() {
+      assertThat(problemsOf("backends: [unclosed\n")).singleElement().asString().startsWith("not valid YAML or JSON");
+    }
+
+    @Test
+    void aTopLevelThatIsNotAMappingIsAProblem() {
+      assertThat(problemsOf("- a\n- b\n")).containsExactly("the top level must be a mapping");
+    }
+  }
+
+  @Nested
+  class EnvironmentVariables {
+    @Test
+    void aVariableIsReplacedByItsValue() throws Exception {
+      PortcullisConfig config = load("""
+          server:
+            port: ${PORT}
+          backends:
+            - name: upstream
+              http:
+                url: ${SCHEME}://${HOST}:9000/mcp
+                headers:
+                  Authorization: Bearer ${TOKEN}
+          """, Map.of("PORT", "7070", "SCHEME", "https", "HOST", "mcp.example.com", "TOKEN", "s3cret"));
+
+      assertThat(config.server().port()).isEqualTo(7070);
+      assertThat(config.backends().get(0).http().url()).isEqualTo("https://mcp.example.com:9000/mcp");
+      assertThat(config.backends().get(0).http().headers()).containsEntry("Authorization", "Bearer s3cret");
+    }
+
+    @Test
+    void aDefaultIsUsedOnlyWhenTheVariableIsUnset() throws Exception {
+      String yaml = """
+          server:
+            port: ${PORT:-8181}
+            host: ${HOST:-}
+          """ + ONE_HTTP_BACKEND;
+
+      assertThat(load(yaml).server().port()).isEqualTo(8181);
+      assertThat(load(yaml).server().host()).isEmpty();
+      assertThat(load(yaml, Map.of("PORT", "9191")).server().port()).isEqualTo(9191);
+    }
+
+    @Test
+    void aDoubledDollarIsALiteralDollarBrace() throws Exception {
+      PortcullisConfig config = load("""
+          backends:
+            - name: upstream
+              http:
+                url: http://127.0.0.1:9000/mcp
+                headers:
+                  X-Template: "$${NOT_A_VARIABLE} and ${SET}"
+          """, Map.of("SET", "value"));
+
+      assertThat(config.backends().get(0).http().headers()).containsEntry("X-Template", "${NOT_A_VARIABLE} and value");
+    }
+
+    @Test
+    void aValueFromTheEnvironmentIsNotSubstitutedAgain() throws Exception {
+      PortcullisConfig config = load("""
+          backends:
+            - name: upstream
+              http:
+                url: http://127.0.0.1:9000/mcp
+                headers:
+                  X-Value: ${OUTER}
+          """, Map.of("OUTER", "${INNER}"));
+
+      assertThat(config.backends().get(0).http().headers()).containsEntry("X-Value", "${INNER}");
+    }
+
+    @Test
+    void keysAreNeverSubstituted() {
+      assertThat(problemsOf("""
+          ${KEY}: 1
+          """ + ONE_HTTP_BACKEND, Map.of("KEY", "server"))).containsExactly("${KEY}: unknown key");
+    }
+
+    @Test
+    void anUnsetVariableIsAProblemAtItsPath() {
+      assertThat(problemsOf("""
+          backends:
+            - name: upstream
+              http:
+                url: http://127.0.0.1:9000/mcp
+                headers:
+                  Authorization: Bearer ${UPSTREAM_TOKEN}
+          """)).containsExactly("backends[0].http.headers.Authorization: environment variable UPSTREAM_TOKEN is not set");
+    }
+
+    @Test
+    void everyUnsetVariableIsReported() {
+      assertThat(problemsOf("""
+          server:
+            host: ${HOST}
+          backends:
+            - name: upstream
+              stdio:
+                command: [node, "${SCRIPT}"]
+          """)).containsExactlyInAnyOrder(
+              "server.host: environment variable HOST is not set",
+              "backends[0].stdio.command[1]: environment variable SCRIPT is not set");
+    }
+  }
+
+  @Nested
+  class UnknownKeys {
+    @Test
+    void unknownKeysAtEveryDepthAreReportedTogetherWithTheirPaths() {
+      assertThatThrownBy(() -> load("""
+          serverz: true
+          mcp:
+            sessions:
+              idleTimout: 5m
+          backends:
+            - name: upstream
+              http:
+                url: http://127.0.0.1:9000/mcp
+                header: x
+          """))
+          .isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.problems()).containsExactlyInAnyOrder(
+                "serverz: unknown key",
+                "mcp.sessions.idleTimout: unknown key",
+                "backends[0].http.header: unknown key");
+            assertThat(e.getMessage())
+                .startsWith("invalid configuration test.yaml (3 problems)")
+                .contains("serverz", "mcp.sessions.idleTimout", "backends[0].http.header");
+          });
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+        serverz                | true
+        serverz                | {port: 1}
+        serverz                | [1, 2]
+        mcp.sessions.extra     | 5m
+        mcp.sessions.extra     | {a: 1}
+        mcp.sessions.extra     | [a]
+        backends[0].http.extra | x
+        backends[0].http.extra | {}
+        backends[0].http.extra | [x, y]
+        """)
+    void anUnknownKeyIsReportedAtItsPathWhateverItsValue(String path, String value) {
+      String yaml = switch (path) {
+        case "serverz" -> "serverz: " + value + "\n" + ONE_HTTP_BACKEND;
+        case "mcp.sessions.extra" -> "mcp:\n  sessions:\n    extra: " + value + "\n" + ONE_HTTP_BACKEND;
+        default -> ONE_HTTP_BACKEND + "      extra: " + value + "\n";
+      };
+
+      assertThat(problemsOf(yaml)).containsExactly(path + ": unknown key");
+    }
+
+    @Test
+    void anUnknownKeyInASecondBackendNamesItsIndex() {
+      assertThat(problemsOf("""
+          backends:
+            - name: one
+              http:
+                url: http://127.0.0.1:9000/mcp
+            - name: two
+              stdio:
+                command: [node]
+                cmd: node
+          """)).contains("backends[1].stdio.cmd: unknown key");
+    }
+  }
+
+  @Nested
+  class Units {
+    @ParameterizedTest(name = "{0} is {1} ms")
+    @CsvSource({"250ms, 250", "30s, 30000", "5m, 300000", "2h, 7200000", "1d, 86400000", "PT1M30S, 90000"})
+    void durationsAreReadWithTheirUnit(String text, long millis) throws Exception {
+      PortcullisConfig config = load("""
+          mcp:
+            sessions:
+              idleTimeout: %s
+          """.formatted(text) + ONE_HTTP_BACKEND);
+
+      assertThat(config.mcp().sessions().idleTimeout()).isEqualTo(Duration.ofMillis(millis));
+    }
+
+    @ParameterizedTest(name = "{0} is {1} bytes")
+    @CsvSource({"4MiB, 4194304", "512KiB, 524288", "1GiB, 1073741824", "2048, 2048", "8 KB, 8192", "3mib, 3145728"})
+    void sizesAreReadWithTheirUnit(String text, long bytes) throws Exception {
+      PortcullisConfig config = load("""
+          mcp:
+            maxBodySize: %s
+          """.formatted(text) + ONE_HTTP_BACKEND);
+
+      assertThat(config.mcp().maxBodySize().bytes()).isEqualTo(bytes);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"5 minutes", "-1s", "1.5s", "soon", "30"})
+    void aBadDurationIsAProblemAtItsPath(String text) {
+      assertThat(problemsOf("""
+          backends:
+            - name: upstream
+              http:
+                url: http://127.0.0.1:9000/mcp
+                connectTimeout: "%s"
+          """.formatted(text)))
+          .singleElement().asString()
+          .startsWith("backends[0].http.connectTimeout: ")
+          .contains(text);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"4 megs", "-1", "1.5MiB", "4TiB", "99999999999GiB"})
+    void aBadSizeIsAProblemAtItsPath(String text) {
+      assertThat(problemsOf("""
+          mcp:
+            maxBodySize: "%s"
+          """.formatted(text) + ONE_HTTP_BACKEND))
+          .singleElement().asString()
+          .startsWith("mcp.maxBodySize: ");
+    }
+
+    @Test
+    void aBadDurationAndABadSizeAreReportedTogether() {
+      assertThat(problemsOf("""
+          mcp:
+            maxBodySize: lots
+            sessions:
+              idleTimeout: forever
+          """ + ONE_HTTP_BACKEND))
+          .anySatisfy(p -> assertThat(p).startsWith("mcp.maxBodySize: "))
+          .anySatisfy(p -> assertThat(p).startsWith("mcp.sessions.idleTimeout: "));
+    }
+  }
+
+  @Nested
+  class Validation {
+    @Test
+    void noBackendsIsReportedTogetherWithOtherProblems() {
+      assertThat(problemsOf("""
+          server:
+            port: 70000
+          mcp:
+            path: mcp
+            sessions:
+              max: 0
+          """)).containsExactlyInAnyOrder(
+              "server.port: must be between 0 and 65535",
+              "mcp.path: must start with / and name a path, e.g. /mcp",
+              "mcp.sessions.max: must be at least 1",
+              "backends: at least one backend is required");
+    }
+
+    @Test
+    void everyBackendProblemIsReportedTogetherWithItsPath() {
+      List<String> problems = problemsOf("""
+          backends:
+            - name: "bad name!"
+              http:
+                url: http://127.0.0.1:9000/mcp
+              stdio:
+                command: [node]
+            - name: second
+              http:
+                headers:
+                  MCP-Session-Id: fixed
+                  Host: evil.example.com
+          """);
+
+      assertThat(problems).containsExactlyInAnyOrder(
+          "backends: only one backend is supported so far (several behind one URL is planned)",
+          "backends[0].name: required; letters, digits and single dashes, up to 63 characters",
+          "backends[0]: set exactly one of 'http' and 'stdio'",
+          "backends[1].http.url: required, an absolute http(s) URL",
+          "backends[1].http.headers.MCP-Session-Id: set by the gateway, cannot be configured",
+          "backends[1].http.headers.Host: set by the gateway, cannot be configured");
+    }
+
+    @Test
+    void aBackendWithNeitherHttpNorStdioIsAProblem() {
+      assertThat(problemsOf("""
+          backends:
+            - name: empty
+          """)).containsExactly("backends[0]: set exactly one of 'http' and 'stdio'");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"mcp-session-id", "Mcp-Protocol-Version", "Content-Length", "HOST"})
+    void aHeaderTheGatewaySetsCannotBeConfigured(String header) {
+      assertThat(problemsOf("""
+          backends:
+            - name: upstream
+              http:
+                url: http://127.0.0.1:9000/mcp
+                headers:
+                  %s: x
+          """.formatted(header)))
+          .containsExactly("backends[0].http.headers." + header + ": set by the gateway, cannot be configured");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"127.0.0.1:9000/mcp", "ftp://example.com/mcp", "/mcp", "http://"})
+    void anHttpBackendUrlMustBeAnAbsoluteHttpUrl(String url) {
+      assertThat(problemsOf("""
+          backends:
+            - name: upstream
+              http:
+                url: "%s"
+          """.formatted(url))).containsExactly("backends[0].http.url: required, an absolute http(s) URL");
+    }
+
+    @Test
+    void anEmptyStdioCommandIsAProblem() {
+      assertThat(problemsOf("""
+          backends:
+            - name: local
+              stdio:
+                command: []
+          """)).singleElement().asString().startsWith("backends[0].stdio.command: required");
+    }
+  }
+
+  @Nested
+  class ShippedConfiguration {
+    @Test
+    void theRepositoryConfigurationLoadsWithoutProblems() throws Exception {
+      PortcullisConfig config = new ConfigLoader(name -> null).load(REPO_CONFIG);
+
+      assertThat(config.server().port()).isEqualTo(8080);
+      assertThat(config.backends()).singleElement().satisfies(b -> {
+        assertThat(b.name()).isEqualTo("everything");
+        assertThat(b.stdio()).isNotNull();
+        assertThat(b.http()).isNull();
+      });
+    }
+
+    @Test
+    void theRepositoryConfigurationTakesItsPortFromTheEnvironment() throws Exception {
+      PortcullisConfig config = new ConfigLoader(Map.of("PORTCULLIS_PORT", "18080")::get).load(REPO_CONFIG);
+
+      assertThat(config.server().port()).isEqualTo(18080);
+    }
+
+    @Test
+    void theEmbeddedDefaultIsTheRepositoryConfiguration() throws Exception {
+      ConfigLoader loader = new ConfigLoader(name -> null);
+
+      assertThat(loader.loadEmbeddedDefault()).isEqualTo(loader.load(REPO_CONFIG));
+    }
+
+    @Test
+    void aMissingFileIsOneProblemNamingTheFile() {
+      Path missing = REPO_CONFIG.resolveSibling("no-such-file.yaml");
+      assertThatThrownBy(() -> new ConfigLoader(name -> null).load(missing))
+          .isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.problems()).singleElement().asString().startsWith("cannot read the file");
+            assertThat(e.getMessage()).contains(missing.toString());
+          });
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package io.portcullis.testing;
+
+import io.portcullis.Gateway;
+import io.portcullis.config.ConfigLoader;
+import io.portcullis.config.PortcullisConfig;
+import io.vertx.core.Vertx;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/** A real gateway on 127.0.0.1 with a free port, configured from YAML text, for one test class. */
+public final class RunningGateway implements AutoCloseable {
+  private final Vertx vertx;
+  private final Gateway gateway;
+  private final int port;
+
+  private RunningGateway(Vertx vertx, Gateway gateway, int port) {
+    this.vertx = vertx;
+    this.gateway = gateway;
+    this.port = port;
+  }
+
+  /** Starts a gateway from YAML, which should set {@code server.port: 0}. */
+  public static RunningGateway start(String yaml) throws Exception {
+    PortcullisConfig config = new ConfigLoader().load(
+        new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "(test)");
+    Vertx vertx = Vertx.vertx();
+    Gateway gateway = new Gateway(vertx, config);
+    int port = gateway.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return new RunningGateway(vertx, gateway, port);
+  }
+
+  public String mcpUrl() {
+    return "http://127.0.0.1:" + port + "/mcp";
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  @Override
+  public void close() throws Exception {
+    // Vert.x is closed from this thread, not from a callback on one of its own event loops.
+    gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+}
