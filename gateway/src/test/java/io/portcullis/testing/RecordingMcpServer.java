@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A minimal Streamable HTTP MCP server on loopback that records every HTTP request it receives:
  * the stand-in for "some MCP server outside the project" when a test must know exactly what
  * reached the backend. Tools: {@code echo} (answers {@code text} after {@code delayMs}, as JSON),
- * and {@code countdown} (answers as SSE: {@code steps} progress notifications, then the result).
+ * {@code countdown} (answers as SSE: {@code steps} progress notifications, then the result), and
+ * {@code crash} (starts an SSE answer with one progress notification, then drops the connection).
  * GET opens an SSE stream; {@link #pushToStreams} sends on every open one.
  */
 public final class RecordingMcpServer implements AutoCloseable {
@@ -110,6 +111,14 @@ public final class RecordingMcpServer implements AutoCloseable {
 
   private void callTool(Object id, JsonObject params, HttpServerResponse response) {
     JsonObject args = params.getJsonObject("arguments", new JsonObject());
+    if ("crash".equals(params.getString("name"))) {
+      Object token = params.getJsonObject("_meta", new JsonObject()).getValue("progressToken");
+      response.setChunked(true).putHeader("Content-Type", "text/event-stream");
+      response.write("event: message\ndata: " + new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/progress")
+          .put("params", new JsonObject().put("progressToken", token).put("progress", 1)).encode() + "\n\n");
+      vertx.setTimer(50, t -> response.reset());
+      return;
+    }
     if ("countdown".equals(params.getString("name"))) {
       Object token = params.getJsonObject("_meta", new JsonObject()).getValue("progressToken");
       response.setChunked(true).putHeader("Content-Type", "text/event-stream");

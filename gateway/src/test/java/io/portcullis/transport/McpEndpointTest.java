@@ -248,6 +248,79 @@ class McpEndpointTest {
   }
 
   @Nested
+  class Cancellation {
+    @Test
+    void aClientsCancellationReachesTheBackendUnderTheUpstreamId() throws Exception {
+      var call = CompletableFuture.supplyAsync(() -> {
+        try {
+          return mcp.post("{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+              + "\"arguments\":{\"text\":\"slow\",\"delayMs\":1500}}}").session(session).send();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Object upstreamId = awaitUpstreamCall();
+
+      HttpResponse<String> cancel = mcp.post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\","
+          + "\"params\":{\"requestId\":31,\"reason\":\"user gave up\"}}").session(session).send();
+
+      assertThat(cancel.statusCode()).isEqualTo(202);
+      JsonObject forwarded = backend.received().get(1).body();
+      assertThat(forwarded.getString("method")).isEqualTo("notifications/cancelled");
+      assertThat(forwarded.getJsonObject("params").getValue("requestId")).isEqualTo(upstreamId);
+      assertThat(forwarded.getJsonObject("params").getString("reason")).isEqualTo("user gave up");
+      call.get();
+    }
+
+    private Object awaitUpstreamCall() throws Exception {
+      CompletableFuture<Object> seen = new CompletableFuture<>();
+      long timer = gateway.vertx().setPeriodic(10, t -> backend.received().stream().findFirst()
+          .ifPresent(r -> seen.complete(r.body().getValue("id"))));
+      try {
+        return seen.get(5, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        gateway.vertx().cancelTimer(timer);
+      }
+    }
+  }
+
+  @Nested
+  class BackendFailures {
+    @Test
+    void aBackendThatDropsAnOpenStreamYieldsAJsonRpcErrorEventForTheRequest() throws Exception {
+      HttpResponse<String> response = mcp.post("{\"jsonrpc\":\"2.0\",\"id\":44,\"method\":\"tools/call\","
+          + "\"params\":{\"name\":\"crash\",\"arguments\":{},\"_meta\":{\"progressToken\":1}}}").session(session).send();
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+      List<String> data = response.body().lines().filter(l -> l.startsWith("data: ")).toList();
+      assertThat(data).hasSize(2);
+      JsonNode error = JSON.readTree(data.get(1).substring(6));
+      assertThat(error.get("id").asInt()).isEqualTo(44);
+      assertThat(error.at("/error/message").asText()).contains("backend 'recorder'");
+    }
+
+    @Test
+    void aBackendSlowerThanTheFirstByteTimeoutYields504() throws Exception {
+      try (RunningGateway impatient = RunningGateway.start("""
+          server: {port: 0}
+          backends:
+            - name: recorder
+              http: {url: "%s", firstByteTimeout: 200ms}
+          """.formatted(backend.url()))) {
+        McpHttp client = new McpHttp(impatient.mcpUrl());
+        String s = client.openSession();
+        HttpResponse<String> response = client.post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","
+            + "\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"late\",\"delayMs\":2000}}}").session(s).send();
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(json(response).get("id").asInt()).isEqualTo(3);
+        assertThat(json(response).at("/error/code").asInt()).isEqualTo(-32003);
+      }
+    }
+  }
+
+  @Nested
   class WhenTheBackendIsDown {
     @Test
     void initializeFailsWith502AndAJsonRpcErrorForTheRequest() throws Exception {
