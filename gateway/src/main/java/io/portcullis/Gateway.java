@@ -78,9 +78,20 @@ public final class Gateway {
     return config.server().publicBaseUrl(port) + config.mcp().path();
   }
 
+  /** Stops serving, ends every session (here and at the backend), then stops the backend. */
   public Future<Void> stop() {
-    sessions.stop();
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.compose(v -> backend.stop());
+    return closed.compose(v -> endSessionsWithin(5_000)).compose(v -> backend.stop());
+  }
+
+  /** A backend that does not answer its DELETEs must not hold up shutdown for long. */
+  private Future<Void> endSessionsWithin(long millis) {
+    io.vertx.core.Promise<Void> ended = io.vertx.core.Promise.promise();
+    long timer = vertx.setTimer(millis, t -> ended.tryComplete());
+    sessions.stop().onComplete(r -> {
+      vertx.cancelTimer(timer);
+      ended.tryComplete();
+    });
+    return ended.future();
   }
 }

@@ -76,7 +76,11 @@ public final class ConfigLoader {
     new EnvSubstitution(env).apply(tree, "", problems);
     PortcullisConfig config = bind(tree, problems);
     if (config != null) {
-      problems.addAll(new ConfigValidator().validate(config));
+      // A value removed for its type would also fail validation: report each path once.
+      List<String> seen = problems.stream().map(p -> p.substring(0, p.indexOf(':') < 0 ? p.length() : p.indexOf(':'))).toList();
+      new ConfigValidator().validate(config).stream()
+          .filter(p -> seen.stream().noneMatch(path -> p.startsWith(path + ":")))
+          .forEach(problems::add);
     }
     if (!problems.isEmpty()) {
       throw new ConfigException(source, problems);
@@ -85,17 +89,17 @@ public final class ConfigLoader {
   }
 
   /**
-   * Binds the tree to the config records. Jackson stops at the first value of the wrong type, so
-   * each such value is noted, removed, and binding tried again: every bad value gets reported.
+   * Binds the tree to the config records, noting unknown keys as problems. Jackson stops at the
+   * first value of the wrong type, so each such value is noted, removed, and binding tried again:
+   * every bad value gets reported. Returns the bound config (to validate further) or null.
    */
   private static PortcullisConfig bind(JsonNode tree, List<String> problems) {
     List<String> unknownKeys = new ArrayList<>();
-    for (int attempt = 0; attempt < 50; attempt++) {
+    PortcullisConfig config = null;
+    for (int attempt = 0; attempt < 50 && config == null; attempt++) {
       unknownKeys.clear();
       try {
-        PortcullisConfig config = mapper(unknownKeys).treeToValue(tree, PortcullisConfig.class);
-        problems.addAll(unknownKeys);
-        return problems.isEmpty() ? config : null;
+        config = mapper(unknownKeys).treeToValue(tree, PortcullisConfig.class);
       } catch (JsonMappingException e) {
         problems.add(pathOf(e) + ": " + firstLine(e.getOriginalMessage()));
         if (!removeAt(tree, e.getPath())) {
@@ -107,7 +111,7 @@ public final class ConfigLoader {
       }
     }
     problems.addAll(unknownKeys);
-    return null;
+    return config;
   }
 
   private static boolean removeAt(JsonNode tree, List<JsonMappingException.Reference> path) {

@@ -2,48 +2,63 @@ package io.portcullis.pipeline;
 
 import io.portcullis.mcp.JsonRpcMessage;
 import io.portcullis.routing.Backend;
+import io.portcullis.transport.ClientReply;
 import io.portcullis.transport.GatewaySession;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.List;
 
 /**
- * One client request travelling through the pipeline. Immutable: each stage returns a copy with
+ * One client message travelling through the pipeline. Immutable: each stage returns a copy with
  * what it learned filled in. Fields not yet reached by the pipeline are null.
  *
- * @param http            the client's HTTP request (headers, peer address, the response to write)
+ * @param http            the client's HTTP request (headers, peer address)
+ * @param reply           where the answer goes (the HTTP response, or a slot of a batch's response)
  * @param receivedNanos   {@link System#nanoTime()} when the request arrived
  * @param protocolVersion the MCP protocol version the request speaks (header, or the spec's assumption)
  * @param body            the body, read under the size limit (POST only)
  * @param message         the parsed JSON-RPC message (POST only)
+ * @param batch           the messages of a 2025-03-26 batch, which the pipeline runs one by one
  * @param session         the gateway session (all but a POST of initialize, which creates one)
  * @param backend         the backend the message is routed to
  */
 public record Exchange(
     HttpServerRequest http,
+    ClientReply reply,
     long receivedNanos,
     String protocolVersion,
     Buffer body,
     JsonRpcMessage message,
+    List<JsonRpcMessage> batch,
     GatewaySession session,
     Backend backend) {
 
-  public static Exchange start(HttpServerRequest http) {
-    return new Exchange(http, System.nanoTime(), null, null, null, null, null);
+  public static Exchange start(HttpServerRequest http, ClientReply reply) {
+    return new Exchange(http, reply, System.nanoTime(), null, null, null, null, null, null);
   }
 
   public Exchange withTransport(String version, Buffer readBody) {
-    return new Exchange(http, receivedNanos, version, readBody, message, session, backend);
+    return new Exchange(http, reply, receivedNanos, version, readBody, message, batch, session, backend);
   }
 
   public Exchange withMessage(JsonRpcMessage parsed) {
-    return new Exchange(http, receivedNanos, protocolVersion, body, parsed, session, backend);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, body, parsed, null, session, backend);
+  }
+
+  public Exchange withBatch(List<JsonRpcMessage> messages) {
+    return new Exchange(http, reply, receivedNanos, protocolVersion, body, null, List.copyOf(messages), session, backend);
+  }
+
+  /** The exchange of one batch element, answered through its own slot. */
+  public Exchange forBatchElement(JsonRpcMessage element, ClientReply slot) {
+    return new Exchange(http, slot, receivedNanos, protocolVersion, body, element, null, session, backend);
   }
 
   public Exchange withSession(GatewaySession s) {
-    return new Exchange(http, receivedNanos, protocolVersion, body, message, s, backend);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, body, message, batch, s, backend);
   }
 
   public Exchange withBackend(Backend b) {
-    return new Exchange(http, receivedNanos, protocolVersion, body, message, session, b);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, body, message, batch, session, b);
   }
 }

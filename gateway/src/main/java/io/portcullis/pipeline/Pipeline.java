@@ -27,13 +27,30 @@ public final class Pipeline {
   /**
    * Runs every stage. The future completes when the terminal stage has finished the exchange, or
    * fails with the first stage's failure (already a {@link GatewayException} or to be normalised).
+   * A stage that yields a batch hands each element to the remaining stages on its own, answered
+   * through its own slot of the reply; the future then completes when every element is done.
    */
   public Future<Exchange> run(Exchange exchange) {
-    Future<Exchange> result = Future.succeededFuture(exchange);
-    for (Stage stage : stages) {
-      result = result.compose(stage::apply);
+    return runFrom(0, exchange);
+  }
+
+  private Future<Exchange> runFrom(int index, Exchange exchange) {
+    if (index == stages.size()) {
+      return Future.succeededFuture(exchange);
     }
-    return result;
+    return stages.get(index).apply(exchange)
+        .compose(next -> next.batch() == null ? runFrom(index + 1, next) : fanOut(index + 1, next));
+  }
+
+  private Future<Exchange> fanOut(int index, Exchange exchange) {
+    var slots = exchange.reply().split(exchange.batch());
+    List<Future<Exchange>> elements = new ArrayList<>();
+    for (int i = 0; i < slots.size(); i++) {
+      var slot = slots.get(i);
+      elements.add(runFrom(index, exchange.forBatchElement(exchange.batch().get(i), slot))
+          .onFailure(slot::fail));
+    }
+    return Future.join(elements).transform(done -> Future.succeededFuture(exchange));
   }
 
   /** Collects stages and refuses any that would run out of order. */

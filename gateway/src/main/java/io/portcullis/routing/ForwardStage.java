@@ -13,13 +13,12 @@ import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
 import io.portcullis.pipeline.Phase;
 import io.portcullis.pipeline.Stage;
+import io.portcullis.transport.ClientReply;
 import io.portcullis.transport.GatewaySession;
-import io.portcullis.transport.ReplyWriter;
 import io.portcullis.transport.SessionManager;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerResponse;
+import java.util.Map;
 
 /**
  * The terminal stage: sends the message to its backend and relays the answer. initialize opens
@@ -42,15 +41,15 @@ public final class ForwardStage implements Stage {
   public Future<Exchange> apply(Exchange exchange) {
     HttpMethod method = exchange.http().method();
     GatewaySession session = exchange.session();
-    HttpServerResponse response = exchange.http().response();
+    ClientReply reply = exchange.reply();
     if (method == HttpMethod.GET) {
       return session.upstream().listen(exchange.http().getHeader(McpHeaders.LAST_EVENT_ID))
-          .compose(reply -> ReplyWriter.write(response, reply, session))
+          .compose(upstream -> reply.relay(upstream, session))
           .map(exchange);
     }
     if (method == HttpMethod.DELETE) {
       return sessions.end(session).map(v -> {
-        response.setStatusCode(200).end();
+        exchange.http().response().setStatusCode(200).end();
         return exchange;
       });
     }
@@ -59,14 +58,14 @@ public final class ForwardStage implements Stage {
         return initialize(exchange, request);
       }
       return session.upstream().request(request)
-          .compose(reply -> ReplyWriter.write(response, reply, session))
+          .compose(upstream -> reply.relay(upstream, session))
           .map(exchange);
     }
     Future<Void> sent = exchange.message() instanceof JsonRpcNotification notification
         ? session.upstream().notify(notification)
         : session.upstream().respond((JsonRpcResponse) exchange.message());
     return sent.map(v -> {
-      response.setStatusCode(202).end();
+      reply.accepted();
       return exchange;
     });
   }
@@ -85,10 +84,7 @@ public final class ForwardStage implements Stage {
                 "Service Unavailable: too many open sessions, try again later", request.id(), null));
           }
           JsonRpcResponse answer = JsonRpcResponse.success(request.id(), resultForClient(upstream.initializeResult(), version));
-          exchange.http().response()
-              .putHeader(McpHeaders.SESSION_ID, session.id())
-              .putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON)
-              .end(JsonRpcCodec.encode(answer));
+          exchange.reply().answer(answer, Map.of(McpHeaders.SESSION_ID, session.id()));
           return Future.succeededFuture(exchange);
         });
   }

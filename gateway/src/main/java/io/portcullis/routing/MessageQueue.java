@@ -125,23 +125,28 @@ public final class MessageQueue<T> implements ReadStream<T> {
     }
   }
 
+  /** Tells the consumer the stream is over, once it has said how it wants to hear that. */
   private void terminate() {
     if (terminated) {
       return;
     }
-    terminated = true;
-    if (failure != null) {
-      if (exceptionHandler != null) {
-        exceptionHandler.handle(failure);
-      }
-    } else if (endHandler != null) {
+    if (failure != null && exceptionHandler != null) {
+      terminated = true;
+      exceptionHandler.handle(failure);
+    } else if (failure == null && endHandler != null) {
+      terminated = true;
       endHandler.handle(null);
     }
   }
 
   @Override
   public MessageQueue<T> exceptionHandler(Handler<Throwable> h) {
-    this.exceptionHandler = h;
+    onContext(() -> {
+      this.exceptionHandler = h;
+      if (failure != null && queue.isEmpty()) {
+        terminate();
+      }
+    });
     return this;
   }
 
@@ -176,7 +181,10 @@ public final class MessageQueue<T> implements ReadStream<T> {
 
   @Override
   public MessageQueue<T> endHandler(Handler<Void> h) {
-    this.endHandler = h;
+    onContext(() -> {
+      this.endHandler = h;
+      drain();
+    });
     return this;
   }
 }

@@ -115,22 +115,25 @@ public final class StdioBackend implements Backend {
     sessions.remove(session);
   }
 
-  /** Completes when the process is initialized, or fails after the start timeout. */
+  /** Completes (on the caller's context) when the process is initialized, or fails after the start timeout. */
   Future<Void> whenReady() {
-    Promise<Void> waiting = Promise.promise();
-    context.runOnContext(v -> {
+    return onContext(() -> {
+      Promise<Void> waiting = Promise.promise();
       ready.future().onComplete(waiting);
       long timer = vertx.setTimer(config.startTimeout().toMillis(), t -> waiting.tryFail(
           new GatewayException(Failure.BACKEND_UNAVAILABLE, "backend '" + name + "' is not ready")));
-      waiting.future().onComplete(r -> vertx.cancelTimer(timer));
+      return waiting.future().onComplete(r -> vertx.cancelTimer(timer));
     });
-    return waiting.future();
   }
 
-  /** Runs an action on the backend's context and completes with its result there. */
+  /**
+   * Runs an action on the backend's context, where its state lives, and completes with its
+   * result back on the caller's context, where the caller's state lives.
+   */
   <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+    Context caller = vertx.getOrCreateContext();
     Promise<T> result = Promise.promise();
-    context.runOnContext(v -> action.get().onComplete(result));
+    context.runOnContext(v -> action.get().onComplete(r -> caller.runOnContext(x -> result.handle(r))));
     return result.future();
   }
 

@@ -1,6 +1,5 @@
 package io.portcullis.transport;
 
-import io.portcullis.pipeline.ErrorResponder;
 import io.portcullis.pipeline.Exchange;
 import io.portcullis.pipeline.Pipeline;
 import io.vertx.core.Handler;
@@ -19,7 +18,7 @@ public final class McpEndpoint implements Handler<RoutingContext> {
   public void handle(RoutingContext context) {
     HttpServerRequest request = context.request();
     request.pause();
-    pipeline.run(Exchange.start(request))
-        .onFailure(error -> ErrorResponder.send(request.response(), error));
+    ClientReply reply = new HttpReply(request.response());
+    pipeline.run(Exchange.start(request, reply)).onFailure(reply::fail);
   }
 }

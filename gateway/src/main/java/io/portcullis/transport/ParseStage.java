@@ -2,7 +2,12 @@ package io.portcullis.transport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.mcp.JsonRpcCodec;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.portcullis.mcp.JsonRpcErrorCodes;
+import io.portcullis.mcp.JsonRpcMessage;
+import io.portcullis.mcp.JsonRpcRequest;
+import io.portcullis.mcp.ProtocolVersions;
+import java.util.List;
 import io.portcullis.mcp.MalformedMessageException;
 import io.portcullis.pipeline.Exchange;
 import io.portcullis.pipeline.Failure;
@@ -12,9 +17,10 @@ import io.portcullis.pipeline.Stage;
 import io.vertx.core.Future;
 
 /**
- * Reads the one JSON-RPC message a POST carries: not JSON is -32700, not a JSON-RPC message is
- * -32600. A batch is refused: from 2025-06-18 on the protocol has none, and the gateway does not
- * take them from older clients either (one message per request keeps policy and audit exact).
+ * Reads the JSON-RPC message a POST carries: not JSON is -32700, not a JSON-RPC message is
+ * -32600. A batch (a JSON array) is accepted only from a client speaking 2025-03-26, and never
+ * with initialize in it; the pipeline then runs each element on its own, so each is routed,
+ * decided and answered exactly like a lone message. From 2025-06-18 on the protocol has none.
  */
 public final class ParseStage implements Stage {
   @Override
@@ -30,8 +36,16 @@ public final class ParseStage implements Stage {
     try {
       JsonNode tree = JsonRpcCodec.parseTree(exchange.body());
       if (tree.isArray()) {
-        return Future.failedFuture(new GatewayException(Failure.INVALID_REQUEST,
-            "Invalid Request: JSON-RPC batches are not supported; send one message per request"));
+        if (!ProtocolVersions.allowsBatches(exchange.protocolVersion())) {
+          return Future.failedFuture(new GatewayException(Failure.INVALID_REQUEST,
+              "Invalid Request: JSON-RPC batches are not part of protocol " + exchange.protocolVersion()));
+        }
+        List<JsonRpcMessage> batch = JsonRpcCodec.fromBatch((ArrayNode) tree);
+        if (batch.stream().anyMatch(m -> m instanceof JsonRpcRequest r && r.isInitialize())) {
+          return Future.failedFuture(new GatewayException(Failure.INVALID_REQUEST,
+              "Invalid Request: initialize cannot be part of a batch"));
+        }
+        return Future.succeededFuture(exchange.withBatch(batch));
       }
       return Future.succeededFuture(exchange.withMessage(JsonRpcCodec.fromTree(tree)));
     } catch (MalformedMessageException e) {

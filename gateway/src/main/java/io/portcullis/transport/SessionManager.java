@@ -32,11 +32,12 @@ public final class SessionManager {
     sweepTimer = vertx.setPeriodic(period, t -> expireIdle());
   }
 
-  public void stop() {
+  /** Stops expiry and ends every session; completes when their backend sides are closed. */
+  public Future<Void> stop() {
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
-    store.all().forEach(this::end);
+    return Future.join(store.all().stream().map(this::end).toList()).<Void>mapEmpty().otherwiseEmpty();
   }
 
   public boolean isFull() {

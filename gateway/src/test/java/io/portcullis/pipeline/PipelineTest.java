@@ -98,7 +98,7 @@ class PipelineTest {
   private final List<String> log = new ArrayList<>();
 
   private static Exchange exchange() {
-    return Exchange.start(null).withTransport(null, Buffer.buffer("{}"));
+    return Exchange.start(null, null).withTransport(null, Buffer.buffer("{}"));
   }
 
   @Nested

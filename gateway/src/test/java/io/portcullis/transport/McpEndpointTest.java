@@ -248,6 +248,51 @@ class McpEndpointTest {
   }
 
   @Nested
+  class Batches {
+    @Test
+    void aBatchFromA20250326ClientIsAnsweredWithEveryResponseOnOneStream() throws Exception {
+      String batch = "[{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+          + "\"arguments\":{\"text\":\"one\",\"delayMs\":200}}},"
+          + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"},"
+          + "{\"jsonrpc\":\"2.0\",\"id\":\"b\",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+          + "\"arguments\":{\"text\":\"two\"}}}]";
+      HttpResponse<String> response = mcp.post(batch).session(session).header("MCP-Protocol-Version", "2025-03-26").send();
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+      List<JsonNode> answers = response.body().lines().filter(l -> l.startsWith("data: ")).map(l -> {
+        try {
+          return JSON.readTree(l.substring(6));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }).toList();
+      assertThat(answers).extracting(a -> a.get("id").asText() + "=" + a.at("/result/content/0/text").asText())
+          .containsExactlyInAnyOrder("a=one", "b=two");
+      assertThat(backend.methods()).containsExactlyInAnyOrder("tools/call", "tools/call", "notifications/roots/list_changed");
+    }
+
+    @Test
+    void aBatchOfNotificationsIsAcceptedWith202() throws Exception {
+      HttpResponse<String> response = mcp.post("[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"}]")
+          .session(session).header("MCP-Protocol-Version", "2025-03-26").send();
+
+      assertThat(response.statusCode()).isEqualTo(202);
+      assertThat(backend.methods()).containsExactly("notifications/roots/list_changed");
+    }
+
+    @Test
+    void aBatchWithInitializeIsRefused() throws Exception {
+      HttpResponse<String> response = mcp.post("[" + McpHttp.initializeBody(1) + "]")
+          .header("MCP-Protocol-Version", null).send();
+
+      assertThat(response.statusCode()).isEqualTo(400);
+      assertThat(json(response).at("/error/code").asInt()).isEqualTo(-32600);
+      assertThat(backend.received()).isEmpty();
+    }
+  }
+
+  @Nested
   class Cancellation {
     @Test
     void aClientsCancellationReachesTheBackendUnderTheUpstreamId() throws Exception {

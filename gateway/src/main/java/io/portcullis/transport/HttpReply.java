@@ -1,0 +1,47 @@
+package io.portcullis.transport;
+
+import io.portcullis.mcp.JsonRpcCodec;
+import io.portcullis.mcp.JsonRpcMessage;
+import io.portcullis.mcp.McpHeaders;
+import io.portcullis.pipeline.ErrorResponder;
+import io.portcullis.routing.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+import java.util.Map;
+
+/** The reply to a POST that carried one message: the HTTP response is that message's alone. */
+public final class HttpReply implements ClientReply {
+  private final HttpServerResponse response;
+
+  public HttpReply(HttpServerResponse response) {
+    this.response = response;
+  }
+
+  @Override
+  public void accepted() {
+    response.setStatusCode(202).end();
+  }
+
+  @Override
+  public void answer(JsonRpcMessage message, Map<String, String> headers) {
+    headers.forEach(response::putHeader);
+    response.putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON).end(JsonRpcCodec.encode(message));
+  }
+
+  @Override
+  public Future<Void> relay(Reply reply, GatewaySession session) {
+    return ReplyWriter.write(response, reply, session);
+  }
+
+  @Override
+  public void fail(Throwable error) {
+    ErrorResponder.send(response, error);
+  }
+
+  @Override
+  public List<ClientReply> split(List<JsonRpcMessage> batch) {
+    return new BatchResponse(response, batch).slots();
+  }
+}
