@@ -70,6 +70,17 @@ class McpEndpointTest {
     return JSON.readTree(response.body());
   }
 
+  /** The JSON-RPC messages of an SSE body, one per data line (the gateway writes one line each). */
+  static List<JsonNode> sseMessages(HttpResponse<String> response) {
+    return response.body().lines().filter(l -> l.startsWith("data: ")).map(l -> {
+      try {
+        return JSON.readTree(l.substring(6));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }).toList();
+  }
+
   @Nested
   @TestInstance(TestInstance.Lifecycle.PER_CLASS)
   class BadInput {
@@ -156,14 +167,7 @@ class McpEndpointTest {
           + "\"arguments\":{\"steps\":2},\"_meta\":{\"progressToken\":\"client-token\"}}}").session(session).send();
 
       assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
-      List<JsonNode> events = response.body().lines().filter(l -> l.startsWith("data: "))
-          .map(l -> {
-            try {
-              return JSON.readTree(l.substring(6));
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          }).toList();
+      List<JsonNode> events = sseMessages(response);
       assertThat(events).hasSize(3);
       assertThat(events.get(0).at("/params/progressToken").asText()).isEqualTo("client-token");
       assertThat(events.get(2).get("id").asInt()).isEqualTo(9);
@@ -260,13 +264,7 @@ class McpEndpointTest {
 
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
-      List<JsonNode> answers = response.body().lines().filter(l -> l.startsWith("data: ")).map(l -> {
-        try {
-          return JSON.readTree(l.substring(6));
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }).toList();
+      List<JsonNode> answers = sseMessages(response);
       assertThat(answers).extracting(a -> a.get("id").asText() + "=" + a.at("/result/content/0/text").asText())
           .containsExactlyInAnyOrder("a=one", "b=two");
       assertThat(backend.methods()).containsExactlyInAnyOrder("tools/call", "tools/call", "notifications/roots/list_changed");
@@ -338,9 +336,9 @@ class McpEndpointTest {
 
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
-      List<String> data = response.body().lines().filter(l -> l.startsWith("data: ")).toList();
+      List<JsonNode> data = sseMessages(response);
       assertThat(data).hasSize(2);
-      JsonNode error = JSON.readTree(data.get(1).substring(6));
+      JsonNode error = data.get(1);
       assertThat(error.get("id").asInt()).isEqualTo(44);
       assertThat(error.at("/error/message").asText()).contains("backend 'recorder'");
     }
