@@ -47,11 +47,18 @@ final class InFlightRequests {
     return null;
   }
 
-  /** The owner's most recently sent request still waiting, or null. */
-  Entry latest() {
+  /** The distinct owners of the requests still waiting. */
+  java.util.Set<Object> owners() {
+    java.util.Set<Object> owners = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    byUpstreamId.values().forEach(e -> owners.add(e.owner()));
+    return owners;
+  }
+
+  /** The most recently sent request of {@code owner} still waiting, or null. */
+  Entry latestOf(Object owner) {
     Entry latest = null;
     for (Entry e : byUpstreamId.values()) {
-      if (latest == null || e.upstreamId() > latest.upstreamId()) {
+      if (e.owner() == owner && (latest == null || e.upstreamId() > latest.upstreamId())) {
         latest = e;
       }
     }

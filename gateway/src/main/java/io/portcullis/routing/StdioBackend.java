@@ -89,7 +89,8 @@ public final class StdioBackend implements Backend {
   @Override
   public Future<UpstreamSession> open(JsonRpcRequest initialize, SessionEvents events) {
     return whenReady().map(v -> {
-      StdioUpstreamSession session = new StdioUpstreamSession(this, initializeResult);
+      JsonNode capabilities = initialize.params() == null ? null : initialize.params().get("capabilities");
+      StdioUpstreamSession session = new StdioUpstreamSession(this, initializeResult, capabilities);
       sessions.add(session);
       return session;
     });
@@ -228,23 +229,38 @@ public final class StdioBackend implements Backend {
   }
 
   /**
-   * A request from the backend to a client. Over stdio it names no session, so it goes to the
-   * session whose request is the most recent in flight (the one a tool is most likely serving),
-   * on that request's stream.
+   * A request from the backend to a client (sampling, elicitation, roots). Over stdio it names no
+   * session, so it can be relayed only when exactly one session has requests in flight: then it is
+   * that session's, and goes on the stream of its latest request. When several sessions are
+   * waiting the gateway cannot tell whose it is, and refuses it rather than show one client's
+   * request to another; it also refuses it for a client that did not declare the capability.
    */
   private void relayServerRequest(JsonRpcRequest original, JsonRpcRequest forClient) {
     if (McpMethods.PING.equals(original.method())) {
       write(JsonRpcResponse.success(original.id(), JsonRpcCodec.object()));
       return;
     }
-    InFlightRequests.Entry latest = inFlight.latest();
-    if (latest == null || !(latest.owner() instanceof StdioUpstreamSession session)) {
-      write(JsonRpcResponse.failure(original.id(), JsonRpcError.of(JsonRpcErrorCodes.INTERNAL_ERROR,
-          "no client session is waiting on a request that this could belong to")));
+    var waiting = inFlight.owners();
+    waiting.remove(this);
+    if (waiting.size() != 1) {
+      LOG.warn("backend '{}': refused {} because {} sessions are waiting on this shared process and it names none",
+          name, original.method(), waiting.size());
+      refuse(original, waiting.isEmpty()
+          ? "no client session is waiting on a request that this could belong to"
+          : "the gateway cannot tell which of " + waiting.size() + " client sessions this request is for");
+      return;
+    }
+    StdioUpstreamSession session = (StdioUpstreamSession) waiting.iterator().next();
+    if (!session.clientSupports(original.method())) {
+      refuse(original, "the client did not declare the capability for " + original.method());
       return;
     }
     session.expectAnswer(forClient.id());
-    latest.replies().offer(new Outbound(null, forClient));
+    inFlight.latestOf(session).replies().offer(new Outbound(null, forClient));
+  }
+
+  private void refuse(JsonRpcRequest original, String why) {
+    write(JsonRpcResponse.failure(original.id(), JsonRpcError.of(JsonRpcErrorCodes.INTERNAL_ERROR, why)));
   }
 
   private void deliverNotification(JsonRpcNotification notification) {

@@ -22,14 +22,24 @@ import java.util.concurrent.ConcurrentHashMap;
 final class StdioUpstreamSession implements UpstreamSession {
   private final StdioBackend backend;
   private final JsonNode initializeResult;
+  private final JsonNode clientCapabilities;
   private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
   private final Set<JsonNode> expectedAnswers = ConcurrentHashMap.newKeySet();
   private final Map<Long, Long> timeouts = new ConcurrentHashMap<>();
   private volatile MessageQueue<Outbound> listener;
 
-  StdioUpstreamSession(StdioBackend backend, JsonNode initializeResult) {
+  StdioUpstreamSession(StdioBackend backend, JsonNode initializeResult, JsonNode clientCapabilities) {
     this.backend = backend;
     this.initializeResult = initializeResult;
+    this.clientCapabilities = clientCapabilities == null ? io.portcullis.mcp.JsonRpcCodec.object() : clientCapabilities;
+  }
+
+  /** Whether the client declared the capability a backend request needs (sampling, elicitation, roots). */
+  boolean clientSupports(String method) {
+    String capability = method.startsWith("sampling/") ? "sampling"
+        : method.startsWith("elicitation/") ? "elicitation"
+        : method.startsWith("roots/") ? "roots" : null;
+    return capability == null || clientCapabilities.has(capability);
   }
 
   @Override
