@@ -1,5 +1,10 @@
 package io.portcullis;
 
+import io.portcullis.auth.AuthProviders;
+import io.portcullis.auth.AuthenticateStage;
+import io.portcullis.auth.ProtectedResourceMetadata;
+import io.portcullis.auth.ProviderChain;
+import io.portcullis.auth.PublicEndpoint;
 import io.portcullis.config.PortcullisConfig;
 import io.portcullis.observe.HealthRoutes;
 import io.portcullis.pipeline.Pipeline;
@@ -29,6 +34,8 @@ public final class Gateway {
   private final PortcullisConfig config;
   private final Backend backend;
   private final SessionManager sessions;
+  private final PublicEndpoint endpoint;
+  private final ProviderChain authentication;
   private HttpServer server;
 
   public Gateway(Vertx vertx, PortcullisConfig config) {
@@ -36,12 +43,15 @@ public final class Gateway {
     this.config = config;
     this.backend = Backends.create(vertx, config.backends().get(0));
     this.sessions = new SessionManager(vertx, new InMemorySessionStore(), config.mcp().sessions());
+    this.endpoint = new PublicEndpoint(config.mcp().path());
+    this.authentication = AuthProviders.chain(vertx, config.auth(), endpoint);
   }
 
   /** Pipeline order is the security argument of {@link io.portcullis.pipeline.Phase}. */
   Pipeline pipeline() {
     return Pipeline.builder()
         .add(new TransportStage(config.mcp()))
+        .add(new AuthenticateStage(authentication, endpoint, config.auth().diagnostics()))
         .add(new ParseStage())
         .add(new SessionStage(sessions, backend))
         .add(new RouteStage())
@@ -54,14 +64,18 @@ public final class Gateway {
     Router router = Router.router(vertx);
     router.route(config.mcp().path()).handler(new McpEndpoint(pipeline()));
     HealthRoutes.mount(router, this::readiness);
+    new ProtectedResourceMetadata(endpoint, AuthProviders.authorizationServers(config.auth()), config.auth().scopesSupported())
+        .mount(router, config.mcp().path());
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.server().host())
         .setPort(config.server().port())
         .setIdleTimeout(0);
+    endpoint.bind(config.server().publicBaseUrl(config.server().port()));
     return backend.start()
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
         .map(s -> {
           server = s;
+          endpoint.bind(config.server().publicBaseUrl(s.actualPort()));
           sessions.startExpiry();
           return s.actualPort();
         });

@@ -73,6 +73,7 @@ public final class ConfigLoader {
     if (!tree.isObject()) {
       throw new ConfigException(source, List.of("the top level must be a mapping"));
     }
+    requirePlaintextTokensFromEnvironment(tree, problems);
     new EnvSubstitution(env).apply(tree, "", problems);
     PortcullisConfig config = bind(tree, problems);
     if (config != null) {
@@ -86,6 +87,21 @@ public final class ConfigLoader {
       throw new ConfigException(source, problems);
     }
     return config;
+  }
+
+  /** A plaintext static token must not sit in the file: only {@code token: ${NAME}} is accepted. */
+  private static void requirePlaintextTokensFromEnvironment(JsonNode tree, List<String> problems) {
+    JsonNode providers = tree.path("auth").path("providers");
+    for (int i = 0; i < providers.size(); i++) {
+      JsonNode tokens = providers.get(i).path("static").path("tokens");
+      for (int j = 0; j < tokens.size(); j++) {
+        JsonNode token = tokens.get(j).get("token");
+        if (token != null && !(token.isTextual() && token.asText().matches("\\$\\{[A-Za-z_][A-Za-z0-9_]*}"))) {
+          problems.add("auth.providers[" + i + "].static.tokens[" + j + "].token: a plaintext token may only come from"
+              + " the environment, as ${NAME}; or configure its sha256");
+        }
+      }
+    }
   }
 
   /**

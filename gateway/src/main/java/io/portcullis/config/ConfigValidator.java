@@ -16,6 +16,7 @@ final class ConfigValidator {
     validateServer(config.server(), problems);
     validateMcp(config.mcp(), problems);
     validateBackends(config.backends(), problems);
+    new AuthConfigValidator().validate(config.auth(), problems);
     return problems;
   }
 

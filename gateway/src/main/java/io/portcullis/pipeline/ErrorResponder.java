@@ -15,7 +15,10 @@ import org.slf4j.LoggerFactory;
 public final class ErrorResponder {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
 
-  /** The HTTP status, and the JSON-RPC code for a JSON body, or null for a plain-text body. */
+  /**
+   * The HTTP status, and the JSON-RPC code for a JSON-RPC body; null for a plain-text body, or an
+   * OAuth error body for authentication failures.
+   */
   record Mapping(int status, Integer jsonRpcCode) {
   }
 
@@ -25,6 +28,9 @@ public final class ErrorResponder {
   static Mapping map(Failure failure) {
     return switch (failure) {
       case FORBIDDEN_ORIGIN -> new Mapping(403, JsonRpcErrorCodes.FORBIDDEN);
+      case UNAUTHENTICATED -> new Mapping(401, null);
+      case INSUFFICIENT_SCOPE -> new Mapping(403, null);
+      case AUTH_UNAVAILABLE -> new Mapping(503, null);
       case METHOD_NOT_ALLOWED -> new Mapping(405, null);
       case NOT_ACCEPTABLE -> new Mapping(406, null);
       case UNSUPPORTED_MEDIA_TYPE -> new Mapping(415, null);
@@ -79,6 +85,17 @@ public final class ErrorResponder {
     }
     if (e.failure() == Failure.TOO_MANY_SESSIONS) {
       response.putHeader(HttpHeaders.RETRY_AFTER, "30");
+    }
+    if (e.challenge() != null) {
+      response.putHeader("WWW-Authenticate", e.challenge());
+    }
+    if (e.oauthError() != null) {
+      if (e.failure() == Failure.AUTH_UNAVAILABLE) {
+        response.putHeader(HttpHeaders.RETRY_AFTER, "5");
+      }
+      var body = JsonRpcCodec.object().put("error", e.oauthError()).put("error_description", e.getMessage());
+      response.putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON).end(JsonRpcCodec.encodeTree(body));
+      return;
     }
     if (mapping.jsonRpcCode() == null) {
       response.putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(e.getMessage() + "\n");

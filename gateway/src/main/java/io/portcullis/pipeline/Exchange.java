@@ -1,5 +1,6 @@
 package io.portcullis.pipeline;
 
+import io.portcullis.auth.Principal;
 import io.portcullis.mcp.JsonRpcMessage;
 import io.portcullis.routing.Backend;
 import io.portcullis.transport.ClientReply;
@@ -16,6 +17,7 @@ import java.util.List;
  * @param reply           where the answer goes (the HTTP response, or a slot of a batch's response)
  * @param receivedNanos   {@link System#nanoTime()} when the request arrived
  * @param protocolVersion the MCP protocol version the request speaks (header, or the spec's assumption)
+ * @param principal       who is calling, as authentication verified it
  * @param body            the body, read under the size limit (POST only)
  * @param message         the parsed JSON-RPC message (POST only)
  * @param batch           the messages of a 2025-03-26 batch, which the pipeline runs one by one
@@ -27,6 +29,7 @@ public record Exchange(
     ClientReply reply,
     long receivedNanos,
     String protocolVersion,
+    Principal principal,
     Buffer body,
     JsonRpcMessage message,
     List<JsonRpcMessage> batch,
@@ -34,31 +37,35 @@ public record Exchange(
     Backend backend) {
 
   public static Exchange start(HttpServerRequest http, ClientReply reply) {
-    return new Exchange(http, reply, System.nanoTime(), null, null, null, null, null, null);
+    return new Exchange(http, reply, System.nanoTime(), null, null, null, null, null, null, null);
   }
 
   public Exchange withTransport(String version, Buffer readBody) {
-    return new Exchange(http, reply, receivedNanos, version, readBody, message, batch, session, backend);
+    return new Exchange(http, reply, receivedNanos, version, principal, readBody, message, batch, session, backend);
   }
 
   public Exchange withMessage(JsonRpcMessage parsed) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, body, parsed, null, session, backend);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, parsed, null, session, backend);
   }
 
   public Exchange withBatch(List<JsonRpcMessage> messages) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, body, null, List.copyOf(messages), session, backend);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, null, List.copyOf(messages), session, backend);
   }
 
   /** The exchange of one batch element, answered through its own slot. */
   public Exchange forBatchElement(JsonRpcMessage element, ClientReply slot) {
-    return new Exchange(http, slot, receivedNanos, protocolVersion, body, element, null, session, backend);
+    return new Exchange(http, slot, receivedNanos, protocolVersion, principal, body, element, null, session, backend);
+  }
+
+  public Exchange withPrincipal(Principal p) {
+    return new Exchange(http, reply, receivedNanos, protocolVersion, p, body, message, batch, session, backend);
   }
 
   public Exchange withSession(GatewaySession s) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, body, message, batch, s, backend);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, s, backend);
   }
 
   public Exchange withBackend(Backend b) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, body, message, batch, session, b);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, session, b);
   }
 }

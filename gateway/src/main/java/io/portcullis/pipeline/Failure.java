@@ -3,6 +3,12 @@ package io.portcullis.pipeline;
 /** Every way the gateway refuses or fails a request; {@link ErrorResponder} maps each to HTTP. */
 public enum Failure {
   FORBIDDEN_ORIGIN,
+  /** No valid credential: 401 with a WWW-Authenticate challenge. */
+  UNAUTHENTICATED,
+  /** A valid credential without the scope needed: 403 insufficient_scope. */
+  INSUFFICIENT_SCOPE,
+  /** An authentication provider could not answer: 503, never anonymous access. */
+  AUTH_UNAVAILABLE,
   METHOD_NOT_ALLOWED,
   NOT_ACCEPTABLE,
   UNSUPPORTED_MEDIA_TYPE,

@@ -12,6 +12,8 @@ public final class GatewayException extends RuntimeException {
   private final Failure failure;
   private final JsonNode requestId;
   private final JsonRpcError upstreamError;
+  private final String challenge;
+  private final String oauthError;
 
   public GatewayException(Failure failure, String message) {
     this(failure, message, null, null);
@@ -26,10 +28,35 @@ public final class GatewayException extends RuntimeException {
   }
 
   private GatewayException(Failure failure, String message, JsonNode requestId, Throwable cause, JsonRpcError upstreamError) {
+    this(failure, message, requestId, cause, upstreamError, null, null);
+  }
+
+  private GatewayException(Failure failure, String message, JsonNode requestId, Throwable cause, JsonRpcError upstreamError,
+      String challenge, String oauthError) {
     super(message, cause, false, false);
     this.failure = failure;
     this.requestId = requestId;
     this.upstreamError = upstreamError;
+    this.challenge = challenge;
+    this.oauthError = oauthError;
+  }
+
+  /**
+   * An authentication failure answered with an OAuth error: {@code challenge} is the
+   * WWW-Authenticate header value, {@code oauthError} the {@code error} member of the JSON body.
+   */
+  public static GatewayException oauth(Failure failure, String oauthError, String description, String challenge) {
+    return new GatewayException(failure, description, null, null, null, challenge, oauthError);
+  }
+
+  /** The WWW-Authenticate header to send, or null. */
+  public String challenge() {
+    return challenge;
+  }
+
+  /** The OAuth {@code error} code of an authentication failure, or null. */
+  public String oauthError() {
+    return oauthError;
   }
 
   /** The backend refused with a JSON-RPC error that the client should see unchanged. */
@@ -52,6 +79,6 @@ public final class GatewayException extends RuntimeException {
   }
 
   public GatewayException withRequestId(JsonNode id) {
-    return new GatewayException(failure, getMessage(), id, getCause(), upstreamError);
+    return new GatewayException(failure, getMessage(), id, getCause(), upstreamError, challenge, oauthError);
   }
 }

@@ -1,26 +1,34 @@
 package io.portcullis.transport;
 
+import io.portcullis.auth.Principal;
 import io.portcullis.routing.Backend;
 import io.portcullis.routing.UpstreamSession;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A client's MCP session with the gateway: its own id, the protocol version agreed at
- * initialize, and the backend session kept behind it. Thread-safe: a client may use one session
+ * A client's MCP session with the gateway: its own id, the principal that created it, the
+ * protocol version agreed at initialize, and the backend session kept behind it. Thread-safe: a client may use one session
  * over several connections served by different event loops.
  */
 public final class GatewaySession {
   private final String id;
   private final Backend backend;
+  private final Principal principal;
   private final AtomicInteger openStreams = new AtomicInteger();
   private volatile UpstreamSession upstream;
   private volatile String protocolVersion;
   private volatile long lastSeenNanos = System.nanoTime();
   private volatile boolean closed;
 
-  public GatewaySession(String id, Backend backend) {
+  public GatewaySession(String id, Backend backend, Principal principal) {
     this.id = id;
     this.backend = backend;
+    this.principal = principal;
+  }
+
+  /** The caller that created the session: the only one who may use it. */
+  public Principal principal() {
+    return principal;
   }
 
   public String id() {

@@ -1,5 +1,6 @@
 package io.portcullis.transport;
 
+import io.portcullis.auth.Principal;
 import io.portcullis.config.SessionConfig;
 import io.portcullis.routing.Backend;
 import io.vertx.core.Future;
@@ -45,8 +46,8 @@ public final class SessionManager {
   }
 
   /** A new session, not yet registered: it is added once its backend side is open. */
-  public GatewaySession create(Backend backend) {
-    return new GatewaySession(SessionIds.next(), backend);
+  public GatewaySession create(Backend backend, Principal principal) {
+    return new GatewaySession(SessionIds.next(), backend, principal);
   }
 
   public boolean register(GatewaySession session) {

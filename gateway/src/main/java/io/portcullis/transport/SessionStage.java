@@ -11,9 +11,10 @@ import io.portcullis.routing.Backend;
 import io.vertx.core.Future;
 
 /**
- * Finds the gateway session a request belongs to. An initialize gets a new session (refused with
- * 503 when the cap is reached); anything else needs an Mcp-Session-Id (400 without one) naming a
- * live session (404 otherwise).
+ * Finds the gateway session a request belongs to. An initialize gets a new session bound to the
+ * caller (refused with 503 when the cap is reached); anything else needs an Mcp-Session-Id (400
+ * without one) naming a live session of the same caller (404 otherwise: another principal's
+ * session is answered exactly like one that does not exist).
  */
 public final class SessionStage implements Stage {
   private final SessionManager sessions;
@@ -36,7 +37,7 @@ public final class SessionStage implements Stage {
         return Future.failedFuture(new GatewayException(Failure.TOO_MANY_SESSIONS,
             "Service Unavailable: too many open sessions, try again later", request.id(), null));
       }
-      return Future.succeededFuture(exchange.withSession(sessions.create(backend)));
+      return Future.succeededFuture(exchange.withSession(sessions.create(backend, exchange.principal())));
     }
     String id = exchange.http().getHeader(McpHeaders.SESSION_ID);
     if (id == null || id.isBlank()) {
@@ -44,6 +45,7 @@ public final class SessionStage implements Stage {
           "Bad Request: Mcp-Session-Id header is required"));
     }
     return sessions.find(id)
+        .filter(session -> session.principal() == null || session.principal().sameCallerAs(exchange.principal()))
         .map(session -> {
           session.touch();
           return Future.succeededFuture(exchange.withSession(session));

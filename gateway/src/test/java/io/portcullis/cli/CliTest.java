@@ -55,6 +55,7 @@ class CliTest {
   static String validConfig(String backendUrl) {
     return """
         server: {port: 0}
+        auth: {anonymous: {enabled: true}}
         backends:
           - name: upstream
             http: {url: "%s"}

@@ -228,6 +228,10 @@ class PipelineTest {
 
     private static final Map<Failure, Expected> TABLE = new EnumMap<>(Map.ofEntries(
         Map.entry(Failure.FORBIDDEN_ORIGIN, Expected.json(403, JsonRpcErrorCodes.FORBIDDEN)),
+        // Authentication failures carry an OAuth error body, not JSON-RPC (mapped with no JSON-RPC code).
+        Map.entry(Failure.UNAUTHENTICATED, Expected.text(401)),
+        Map.entry(Failure.INSUFFICIENT_SCOPE, Expected.text(403)),
+        Map.entry(Failure.AUTH_UNAVAILABLE, Expected.text(503)),
         Map.entry(Failure.METHOD_NOT_ALLOWED, Expected.text(405)),
         Map.entry(Failure.NOT_ACCEPTABLE, Expected.text(406)),
         Map.entry(Failure.UNSUPPORTED_MEDIA_TYPE, Expected.text(415)),

@@ -20,10 +20,15 @@ public final class RunningGateway implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts a gateway from YAML, which should set {@code server.port: 0}. */
+  /**
+   * Starts a gateway from YAML, which should set {@code server.port: 0}. A configuration without
+   * an {@code auth:} section gets anonymous access: tests of transport and routing are not about
+   * credentials; tests of authentication configure it.
+   */
   public static RunningGateway start(String yaml) throws Exception {
+    String effective = yaml.contains("auth:") ? yaml : yaml + "\nauth: {anonymous: {enabled: true, subject: tester}}\n";
     PortcullisConfig config = new ConfigLoader().load(
-        new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "(test)");
+        new ByteArrayInputStream(effective.getBytes(StandardCharsets.UTF_8)), "(test)");
     Vertx vertx = Vertx.vertx();
     Gateway gateway = new Gateway(vertx, config);
     int port = gateway.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

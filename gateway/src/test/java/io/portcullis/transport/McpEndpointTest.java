@@ -31,6 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class McpEndpointTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String TOOLS_LIST = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+  static final String CLIENT_TOKEN = "client-token-0123456789";
 
   RecordingMcpServer backend;
   RunningGateway gateway;
@@ -45,12 +46,19 @@ class McpEndpointTest {
         mcp:
           maxBodySize: 8KiB
           sessions: {max: 50}
+        auth:
+          anonymous: {enabled: true, subject: tester}
+          providers:
+            - static:
+                tokens:
+                  - {sha256: "%s", subject: token-holder}
         backends:
           - name: recorder
             http:
               url: %s
               headers: {X-Gateway-Credential: backend-secret}
-        """.formatted(backend.url()));
+        """.formatted(java.util.HexFormat.of().formatHex(
+            io.portcullis.auth.statictoken.StaticTokenAuthProvider.sha256(CLIENT_TOKEN)), backend.url()));
     mcp = new McpHttp(gateway.mcpUrl());
     session = mcp.openSession();
   }
@@ -194,8 +202,13 @@ class McpEndpointTest {
 
     @Test
     void theClientsCredentialsNeverReachTheBackendButTheGatewaysOwnDo() throws Exception {
-      mcp.post(TOOLS_LIST).session(session).header("Authorization", "Bearer client-token").header("Cookie", "sid=client").send();
+      String bearer = "Bearer " + CLIENT_TOKEN;
+      String own = mcp.post(McpHttp.initializeBody(1)).header("Authorization", bearer).send()
+          .headers().firstValue("Mcp-Session-Id").orElseThrow();
+      backend.reset();
+      HttpResponse<String> listed = mcp.post(TOOLS_LIST).session(own).header("Authorization", bearer).header("Cookie", "sid=client").send();
 
+      assertThat(listed.statusCode()).isEqualTo(200);
       RecordingMcpServer.Received upstream = backend.received().get(0);
       assertThat(upstream.headers().get("Authorization")).isNull();
       assertThat(upstream.headers().get("Cookie")).isNull();

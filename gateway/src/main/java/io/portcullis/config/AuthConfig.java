@@ -1,0 +1,26 @@
+package io.portcullis.config;
+
+import java.util.List;
+
+/**
+ * Authentication of /mcp requests: the provider chain in order, anonymous access (off unless
+ * configured), what the protected resource metadata advertises, and opt-in diagnostics.
+ * {@code allowPrivateTargets} lets discovery, JWKS and introspection fetches reach loopback,
+ * private and link-local addresses (off: such targets are refused as SSRF).
+ */
+public record AuthConfig(
+    AnonymousConfig anonymous,
+    List<AuthProviderConfig> providers,
+    List<String> authorizationServers,
+    List<String> scopesSupported,
+    Boolean diagnostics,
+    Boolean allowPrivateTargets) {
+  public AuthConfig {
+    anonymous = anonymous == null ? new AnonymousConfig(null, null, null) : anonymous;
+    providers = providers == null ? List.of() : List.copyOf(providers);
+    authorizationServers = authorizationServers == null ? List.of() : List.copyOf(authorizationServers);
+    scopesSupported = scopesSupported == null ? List.of() : List.copyOf(scopesSupported);
+    diagnostics = diagnostics != null && diagnostics;
+    allowPrivateTargets = allowPrivateTargets != null && allowPrivateTargets;
+  }
+}

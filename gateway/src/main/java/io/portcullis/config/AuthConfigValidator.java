@@ -1,0 +1,111 @@
+package io.portcullis.config;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Checks the auth section: each provider well formed, nothing that would silently weaken it. */
+final class AuthConfigValidator {
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
+  private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+      "ES256", "ES384", "ES512", "EdDSA");
+  private static final Pattern ADDRESS_BLOCK = Pattern.compile("[0-9a-fA-F.:]+(/\\d{1,3})?");
+
+  void validate(AuthConfig auth, List<String> problems) {
+    for (int i = 0; i < auth.providers().size(); i++) {
+      AuthProviderConfig p = auth.providers().get(i);
+      String at = "auth.providers[" + i + "]";
+      int kinds = (p.staticTokens() == null ? 0 : 1) + (p.jwt() == null ? 0 : 1)
+          + (p.introspection() == null ? 0 : 1) + (p.forwarded() == null ? 0 : 1);
+      if (kinds != 1) {
+        problems.add(at + ": set exactly one of 'static', 'jwt', 'introspection' and 'forwarded'");
+        continue;
+      }
+      if (p.staticTokens() != null) {
+        validateStatic(p.staticTokens(), at + ".static", problems);
+      } else if (p.jwt() != null) {
+        validateJwt(p.jwt(), at + ".jwt", problems);
+      } else if (p.introspection() != null) {
+        validateIntrospection(p.introspection(), at + ".introspection", problems);
+      } else {
+        validateForwarded(p.forwarded(), at + ".forwarded", problems);
+      }
+    }
+    for (int i = 0; i < auth.authorizationServers().size(); i++) {
+      if (!isHttpUrl(auth.authorizationServers().get(i))) {
+        problems.add("auth.authorizationServers[" + i + "]: must be an absolute http(s) URL");
+      }
+    }
+  }
+
+  private void validateStatic(StaticProviderConfig config, String at, List<String> problems) {
+    if (config.tokens().isEmpty()) {
+      problems.add(at + ".tokens: at least one token is required");
+    }
+    for (int i = 0; i < config.tokens().size(); i++) {
+      StaticProviderConfig.StaticToken t = config.tokens().get(i);
+      String tat = at + ".tokens[" + i + "]";
+      if ((t.sha256() == null) == (t.token() == null)) {
+        problems.add(tat + ": set exactly one of 'sha256' (hex digest) and 'token' (only as ${ENV})");
+      } else if (t.sha256() != null && !SHA256_HEX.matcher(t.sha256().trim()).matches()) {
+        problems.add(tat + ".sha256: must be 64 hex digits (the SHA-256 of the token)");
+      } else if (t.token() != null && t.token().length() < 16) {
+        problems.add(tat + ".token: too short to be a secret (at least 16 characters)");
+      }
+      if (t.subject() == null || t.subject().isBlank()) {
+        problems.add(tat + ".subject: required");
+      }
+    }
+  }
+
+  private void validateJwt(JwtProviderConfig config, String at, List<String> problems) {
+    if (config.issuer() == null || !isHttpUrl(config.issuer())) {
+      problems.add(at + ".issuer: required, the exact 'iss' of the tokens (an absolute http(s) URL)");
+    }
+    if (config.jwksUri() != null && !isHttpUrl(config.jwksUri())) {
+      problems.add(at + ".jwksUri: must be an absolute http(s) URL");
+    }
+    if (config.algorithms().isEmpty()) {
+      problems.add(at + ".algorithms: at least one is required");
+    }
+    for (String alg : config.algorithms()) {
+      if (!ASYMMETRIC.contains(alg)) {
+        problems.add(at + ".algorithms: '" + alg + "' is not allowed (only " + String.join(", ", ASYMMETRIC.stream().sorted().toList())
+            + "; never none or HMAC)");
+      }
+    }
+    if (config.cacheSize() < 0) {
+      problems.add(at + ".cacheSize: cannot be negative");
+    }
+  }
+
+  private void validateIntrospection(IntrospectionProviderConfig config, String at, List<String> problems) {
+    if (config.endpoint() == null || !isHttpUrl(config.endpoint())) {
+      problems.add(at + ".endpoint: required, an absolute http(s) URL");
+    }
+    if (config.clientId() == null || config.clientSecret() == null) {
+      problems.add(at + ": clientId and clientSecret are required (the gateway authenticates to the endpoint)");
+    }
+  }
+
+  private void validateForwarded(ForwardedProviderConfig config, String at, List<String> problems) {
+    if (config.trustedCidrs().isEmpty()) {
+      problems.add(at + ".trustedCidrs: required and not empty: headers are believed only from these peers");
+    }
+    for (int i = 0; i < config.trustedCidrs().size(); i++) {
+      if (!ADDRESS_BLOCK.matcher(config.trustedCidrs().get(i).trim()).matches()) {
+        problems.add(at + ".trustedCidrs[" + i + "]: '" + config.trustedCidrs().get(i) + "' is not an address block such as 10.0.0.0/8");
+      }
+    }
+  }
+
+  private static boolean isHttpUrl(String text) {
+    try {
+      URI uri = new URI(text);
+      return uri.getHost() != null && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()));
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}

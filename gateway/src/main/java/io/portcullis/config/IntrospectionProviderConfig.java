@@ -1,0 +1,29 @@
+package io.portcullis.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Opaque tokens checked at an RFC 7662 introspection endpoint, authenticated as
+ * {@code clientId}/{@code clientSecret}; answers are cached (at most {@code cacheSize} tokens, for
+ * at most {@code cacheTtl} and never past the token's own expiry).
+ */
+public record IntrospectionProviderConfig(
+    String endpoint,
+    String clientId,
+    String clientSecret,
+    Duration timeout,
+    Duration cacheTtl,
+    Integer cacheSize,
+    List<String> requiredScopes,
+    ClaimMapping claims,
+    AllowConditions allow) {
+  public IntrospectionProviderConfig {
+    timeout = timeout == null ? Duration.ofSeconds(5) : timeout;
+    cacheTtl = cacheTtl == null ? Duration.ofMinutes(2) : cacheTtl;
+    cacheSize = cacheSize == null ? 10_000 : cacheSize;
+    requiredScopes = requiredScopes == null ? List.of() : List.copyOf(requiredScopes);
+    claims = claims == null ? ClaimMapping.defaults() : claims;
+    allow = allow == null ? AllowConditions.none() : allow;
+  }
+}
