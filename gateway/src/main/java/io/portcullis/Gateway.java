@@ -51,7 +51,7 @@ public final class Gateway {
   Pipeline pipeline() {
     return Pipeline.builder()
         .add(new TransportStage(config.mcp()))
-        .add(new AuthenticateStage(authentication, endpoint, config.auth().diagnostics()))
+        .add(new AuthenticateStage(authentication, endpoint, config.auth(), sessions))
         .add(new ParseStage())
         .add(new SessionStage(sessions, backend))
         .add(new RouteStage())

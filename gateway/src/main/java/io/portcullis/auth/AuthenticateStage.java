@@ -1,10 +1,12 @@
 package io.portcullis.auth;
 
+import io.portcullis.config.AuthConfig;
 import io.portcullis.pipeline.Exchange;
 import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
 import io.portcullis.pipeline.Phase;
 import io.portcullis.pipeline.Stage;
+import io.portcullis.transport.SessionManager;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 import org.slf4j.Logger;
@@ -21,11 +23,13 @@ public final class AuthenticateStage implements Stage {
   private final ProviderChain chain;
   private final PublicEndpoint endpoint;
   private final AuthDiagnostics diagnostics;
+  private final SessionFallback fallback;
 
-  public AuthenticateStage(ProviderChain chain, PublicEndpoint endpoint, boolean diagnostics) {
+  public AuthenticateStage(ProviderChain chain, PublicEndpoint endpoint, AuthConfig config, SessionManager sessions) {
     this.chain = chain;
     this.endpoint = endpoint;
-    this.diagnostics = diagnostics ? new AuthDiagnostics() : null;
+    this.diagnostics = config.diagnostics() ? new AuthDiagnostics() : null;
+    this.fallback = config.sessionFallback().enabled() ? new SessionFallback(sessions, config.sessionFallback()) : null;
   }
 
   @Override
@@ -48,7 +52,14 @@ public final class AuthenticateStage implements Stage {
       if (outcome instanceof AuthOutcome.Authenticated authenticated) {
         return Future.succeededFuture(exchange.withPrincipal(authenticated.principal()));
       }
-      return reject(http, request, (AuthOutcome.Rejected) outcome);
+      AuthOutcome.Rejected rejected = (AuthOutcome.Rejected) outcome;
+      if (fallback != null && rejected.cause() == RejectionCause.NO_CREDENTIAL) {
+        var principal = fallback.principalFor(http, request);
+        if (principal.isPresent()) {
+          return Future.succeededFuture(exchange.withPrincipal(principal.get()));
+        }
+      }
+      return reject(http, request, rejected);
     });
   }
 

@@ -5,6 +5,7 @@ import java.util.List;
 /**
  * Authentication of /mcp requests: the provider chain in order, anonymous access (off unless
  * configured), what the protected resource metadata advertises, and opt-in diagnostics.
+ * {@code sessionFallback} serves clients that drop their token (off by default; see its record).
  * {@code allowPrivateTargets} lets discovery, JWKS and introspection fetches reach loopback,
  * private and link-local addresses (off: such targets are refused as SSRF).
  */
@@ -14,8 +15,10 @@ public record AuthConfig(
     List<String> authorizationServers,
     List<String> scopesSupported,
     Boolean diagnostics,
-    Boolean allowPrivateTargets) {
+    Boolean allowPrivateTargets,
+    SessionFallbackConfig sessionFallback) {
   public AuthConfig {
+    sessionFallback = sessionFallback == null ? new SessionFallbackConfig(null, null) : sessionFallback;
     anonymous = anonymous == null ? new AnonymousConfig(null, null, null) : anonymous;
     providers = providers == null ? List.of() : List.copyOf(providers);
     authorizationServers = authorizationServers == null ? List.of() : List.copyOf(authorizationServers);

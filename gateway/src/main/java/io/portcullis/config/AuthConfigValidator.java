@@ -32,6 +32,16 @@ final class AuthConfigValidator {
         validateForwarded(p.forwarded(), at + ".forwarded", problems);
       }
     }
+    if (auth.sessionFallback().enabled() && auth.sessionFallback().userAgents().isEmpty()) {
+      problems.add("auth.sessionFallback.userAgents: name the clients (user-agent patterns) that may use it");
+    }
+    for (int i = 0; i < auth.sessionFallback().userAgents().size(); i++) {
+      try {
+        java.util.regex.Pattern.compile(auth.sessionFallback().userAgents().get(i));
+      } catch (java.util.regex.PatternSyntaxException e) {
+        problems.add("auth.sessionFallback.userAgents[" + i + "]: not a regular expression: " + e.getDescription());
+      }
+    }
     for (int i = 0; i < auth.authorizationServers().size(); i++) {
       if (!isHttpUrl(auth.authorizationServers().get(i))) {
         problems.add("auth.authorizationServers[" + i + "]: must be an absolute http(s) URL");

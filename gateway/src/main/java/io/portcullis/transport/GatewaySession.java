@@ -14,16 +14,30 @@ public final class GatewaySession {
   private final String id;
   private final Backend backend;
   private final Principal principal;
+  private final String sourceAddress;
+  private final String userAgent;
   private final AtomicInteger openStreams = new AtomicInteger();
   private volatile UpstreamSession upstream;
   private volatile String protocolVersion;
   private volatile long lastSeenNanos = System.nanoTime();
   private volatile boolean closed;
 
-  public GatewaySession(String id, Backend backend, Principal principal) {
+  public GatewaySession(String id, Backend backend, Principal principal, String sourceAddress, String userAgent) {
     this.id = id;
     this.backend = backend;
     this.principal = principal;
+    this.sourceAddress = sourceAddress;
+    this.userAgent = userAgent;
+  }
+
+  /** The socket peer that created the session. */
+  public String sourceAddress() {
+    return sourceAddress;
+  }
+
+  /** The User-Agent of the request that created the session, or null. */
+  public String userAgent() {
+    return userAgent;
   }
 
   /** The caller that created the session: the only one who may use it. */

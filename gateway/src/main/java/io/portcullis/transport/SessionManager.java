@@ -46,8 +46,8 @@ public final class SessionManager {
   }
 
   /** A new session, not yet registered: it is added once its backend side is open. */
-  public GatewaySession create(Backend backend, Principal principal) {
-    return new GatewaySession(SessionIds.next(), backend, principal);
+  public GatewaySession create(Backend backend, Principal principal, String sourceAddress, String userAgent) {
+    return new GatewaySession(SessionIds.next(), backend, principal, sourceAddress, userAgent);
   }
 
   public boolean register(GatewaySession session) {

@@ -37,7 +37,10 @@ public final class SessionStage implements Stage {
         return Future.failedFuture(new GatewayException(Failure.TOO_MANY_SESSIONS,
             "Service Unavailable: too many open sessions, try again later", request.id(), null));
       }
-      return Future.succeededFuture(exchange.withSession(sessions.create(backend, exchange.principal())));
+      var http = exchange.http();
+      GatewaySession created = sessions.create(backend, exchange.principal(),
+          http.remoteAddress() == null ? null : http.remoteAddress().hostAddress(), http.getHeader("User-Agent"));
+      return Future.succeededFuture(exchange.withSession(created));
     }
     String id = exchange.http().getHeader(McpHeaders.SESSION_ID);
     if (id == null || id.isBlank()) {

@@ -232,6 +232,45 @@ class AuthenticationTest {
   }
 
   @Nested
+  class SessionBoundFallback {
+    @Test
+    void isOffByDefault() throws Exception {
+      String session = openSession(ALICE);
+      HttpResponse<String> tokenless = mcp.post(TOOLS_LIST).session(session).send();
+
+      assertThat(tokenless.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void whenOnLetsANamedClientThatDroppedItsTokenUseItsOwnSessionOnly() throws Exception {
+      try (RunningGateway lenient = RunningGateway.start("""
+          server: {port: 0}
+          auth:
+            sessionFallback: {enabled: true, userAgents: ["^DroppyClient/"]}
+            providers:
+              - static: {tokens: [{sha256: "%s", subject: alice}]}
+          backends:
+            - name: recorder
+              http: {url: "%s"}
+          """.formatted(sha256(ALICE), backend.url()))) {
+        McpHttp client = new McpHttp(lenient.mcpUrl());
+        String session = client.post(McpHttp.initializeBody(1)).header("Authorization", "Bearer " + ALICE)
+            .header("User-Agent", "DroppyClient/1.0").send().headers().firstValue("Mcp-Session-Id").orElseThrow();
+
+        assertThat(client.post(TOOLS_LIST).session(session).header("User-Agent", "DroppyClient/1.0").send().statusCode())
+            .as("same client, no token").isEqualTo(200);
+        assertThat(client.post(TOOLS_LIST).session(session).header("User-Agent", "OtherClient/2.0").send().statusCode())
+            .as("a client not named").isEqualTo(401);
+        assertThat(client.post(TOOLS_LIST).header("User-Agent", "DroppyClient/1.0").send().statusCode())
+            .as("no session named").isEqualTo(401);
+        assertThat(client.post(TOOLS_LIST).session(session).header("User-Agent", "DroppyClient/1.0")
+            .header("Authorization", "Bearer forged").send().statusCode())
+            .as("a bad token is never rescued by the session").isEqualTo(401);
+      }
+    }
+  }
+
+  @Nested
   class StaticTokenConfiguration {
     @Test
     void aPlaintextTokenInTheFileIsRefused() {
