@@ -102,6 +102,26 @@ class StdioBackendTest {
   }
 
   @Nested
+  class ServerToClientStream {
+    @Test
+    void notificationsTheProcessSendsOutsideAnyRequestReachTheSessionsGetStream() throws Exception {
+      String session = mcp.openSession();
+      var stream = mcp.method("GET").session(session).header("Accept", "text/event-stream")
+          .send(HttpResponse.BodyHandlers.ofLines());
+      assertThat(stream.statusCode()).isEqualTo(200);
+
+      HttpResponse<String> toggled = mcp.post(call(5, "toggle-simulated-logging", "{}", null)).session(session).send();
+      assertThat(answer(toggled, 5).has("result")).isTrue();
+
+      var logged = java.util.concurrent.CompletableFuture.supplyAsync(() -> stream.body()
+          .filter(l -> l.startsWith("data: ") && l.contains("notifications/message")).findFirst().orElse(null));
+      assertThat(logged.get(15, java.util.concurrent.TimeUnit.SECONDS)).contains("\"level\"");
+      assertThat(mcp.method("GET").session(session).header("Accept", "text/event-stream").send().statusCode())
+          .as("one GET stream per session on a shared process").isEqualTo(409);
+    }
+  }
+
+  @Nested
   class SharedProcess {
     @Test
     void severalSessionsShareOneBackendProcess() throws Exception {
