@@ -1,6 +1,9 @@
 package io.portcullis;
 
 import io.portcullis.auth.AuthProviders;
+import io.portcullis.auth.AuthorizationServerMetadataProxy;
+import io.portcullis.auth.fetch.GuardedFetcher;
+import io.portcullis.auth.fetch.TargetGuard;
 import io.portcullis.auth.AuthenticateStage;
 import io.portcullis.auth.ProtectedResourceMetadata;
 import io.portcullis.auth.ProviderChain;
@@ -35,6 +38,7 @@ public final class Gateway {
   private final Backend backend;
   private final SessionManager sessions;
   private final PublicEndpoint endpoint;
+  private final TargetGuard guard;
   private final ProviderChain authentication;
   private HttpServer server;
 
@@ -44,7 +48,8 @@ public final class Gateway {
     this.backend = Backends.create(vertx, config.backends().get(0));
     this.sessions = new SessionManager(vertx, new InMemorySessionStore(), config.mcp().sessions());
     this.endpoint = new PublicEndpoint(config.mcp().path());
-    this.authentication = AuthProviders.chain(vertx, config.auth(), endpoint);
+    this.guard = new TargetGuard(vertx, config.auth().allowPrivateTargets());
+    this.authentication = AuthProviders.chain(vertx, config.auth(), endpoint, guard);
   }
 
   /** Pipeline order is the security argument of {@link io.portcullis.pipeline.Phase}. */
@@ -66,6 +71,10 @@ public final class Gateway {
     HealthRoutes.mount(router, this::readiness);
     new ProtectedResourceMetadata(endpoint, AuthProviders.authorizationServers(config.auth()), config.auth().scopesSupported())
         .mount(router, config.mcp().path());
+    if (config.auth().externalAuthorizationServer() != null) {
+      new AuthorizationServerMetadataProxy(config.auth().externalAuthorizationServer(),
+          new GuardedFetcher(vertx, guard, java.time.Duration.ofSeconds(5))).mount(router, config.mcp().path());
+    }
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.server().host())
         .setPort(config.server().port())

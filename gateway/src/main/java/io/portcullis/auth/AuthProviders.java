@@ -1,5 +1,6 @@
 package io.portcullis.auth;
 
+import io.portcullis.auth.fetch.TargetGuard;
 import io.portcullis.auth.forwarded.ForwardedAuthProvider;
 import io.portcullis.auth.statictoken.StaticTokenAuthProvider;
 import io.portcullis.config.AuthConfig;
@@ -14,10 +15,14 @@ public final class AuthProviders {
   private AuthProviders() {
   }
 
-  public static ProviderChain chain(Vertx vertx, AuthConfig config, PublicEndpoint endpoint) {
+  /**
+   * The chain of the configured providers. {@code guard} checks every URL a provider fetches
+   * (discovery, JWKS, introspection) against SSRF.
+   */
+  public static ProviderChain chain(Vertx vertx, AuthConfig config, PublicEndpoint endpoint, TargetGuard guard) {
     List<AuthProvider> providers = new ArrayList<>();
     for (AuthProviderConfig p : config.providers()) {
-      providers.add(create(vertx, p, config, endpoint));
+      providers.add(create(vertx, p, guard, endpoint));
     }
     Principal anonymous = config.anonymous().enabled()
         ? new Principal(config.anonymous().subject(), "anonymous", null, Set.copyOf(config.anonymous().roles()), Set.of(), Set.of(),
@@ -26,21 +31,27 @@ public final class AuthProviders {
     return new ProviderChain(providers, anonymous);
   }
 
-  /** The authorization servers to advertise: the configured ones, else the issuers of jwt providers. */
+  /**
+   * The authorization servers to advertise: the configured ones, else an external authorization
+   * server's issuer, else the issuers of jwt providers.
+   */
   public static List<String> authorizationServers(AuthConfig config) {
     if (!config.authorizationServers().isEmpty()) {
       return config.authorizationServers();
     }
+    if (config.externalAuthorizationServer() != null) {
+      return List.of(config.externalAuthorizationServer().issuer());
+    }
     return config.providers().stream().filter(p -> p.jwt() != null).map(p -> p.jwt().issuer()).distinct().toList();
   }
 
-  private static AuthProvider create(Vertx vertx, AuthProviderConfig p, AuthConfig config, PublicEndpoint endpoint) {
+  private static AuthProvider create(Vertx vertx, AuthProviderConfig p, TargetGuard guard, PublicEndpoint endpoint) {
     if (p.staticTokens() != null) {
       return new StaticTokenAuthProvider(p.staticTokens());
     }
     if (p.forwarded() != null) {
       return new ForwardedAuthProvider(p.forwarded());
     }
-    return RemoteProviders.create(vertx, p, config, endpoint);
+    return RemoteProviders.create(vertx, p, guard, endpoint);
   }
 }

@@ -1,6 +1,8 @@
 package io.portcullis.auth;
 
-import io.portcullis.config.AuthConfig;
+import io.portcullis.auth.fetch.TargetGuard;
+import io.portcullis.auth.introspection.IntrospectionAuthProvider;
+import io.portcullis.auth.jwt.JwtAuthProvider;
 import io.portcullis.config.AuthProviderConfig;
 import io.vertx.core.Vertx;
 
@@ -9,7 +11,13 @@ final class RemoteProviders {
   private RemoteProviders() {
   }
 
-  static AuthProvider create(Vertx vertx, AuthProviderConfig p, AuthConfig config, PublicEndpoint endpoint) {
-    throw new IllegalArgumentException("jwt and introspection providers are being wired in");
+  static AuthProvider create(Vertx vertx, AuthProviderConfig p, TargetGuard guard, PublicEndpoint endpoint) {
+    if (p.jwt() != null) {
+      return new JwtAuthProvider(vertx, p.jwt(), endpoint::mcpUrl, guard);
+    }
+    if (p.introspection() != null) {
+      return new IntrospectionAuthProvider(vertx, p.introspection(), guard);
+    }
+    throw new IllegalArgumentException("a provider must be one of static, jwt, introspection, forwarded");
   }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 /**
  * Authentication of /mcp requests: the provider chain in order, anonymous access (off unless
  * configured), what the protected resource metadata advertises, and opt-in diagnostics.
+ * {@code externalAuthorizationServer}, when set, has its metadata served at the paths clients probe.
  * {@code sessionFallback} serves clients that drop their token (off by default; see its record).
  * {@code allowPrivateTargets} lets discovery, JWKS and introspection fetches reach loopback,
  * private and link-local addresses (off: such targets are refused as SSRF).
@@ -16,7 +17,8 @@ public record AuthConfig(
     List<String> scopesSupported,
     Boolean diagnostics,
     Boolean allowPrivateTargets,
-    SessionFallbackConfig sessionFallback) {
+    SessionFallbackConfig sessionFallback,
+    ExternalAuthorizationServerConfig externalAuthorizationServer) {
   public AuthConfig {
     sessionFallback = sessionFallback == null ? new SessionFallbackConfig(null, null) : sessionFallback;
     anonymous = anonymous == null ? new AnonymousConfig(null, null, null) : anonymous;

@@ -32,6 +32,15 @@ final class AuthConfigValidator {
         validateForwarded(p.forwarded(), at + ".forwarded", problems);
       }
     }
+    ExternalAuthorizationServerConfig external = auth.externalAuthorizationServer();
+    if (external != null) {
+      if (external.issuer() == null || !isHttpUrl(external.issuer())) {
+        problems.add("auth.externalAuthorizationServer.issuer: required, an absolute http(s) URL");
+      }
+      if (external.metadataUrl() != null && !isHttpUrl(external.metadataUrl())) {
+        problems.add("auth.externalAuthorizationServer.metadataUrl: must be an absolute http(s) URL");
+      }
+    }
     if (auth.sessionFallback().enabled() && auth.sessionFallback().userAgents().isEmpty()) {
       problems.add("auth.sessionFallback.userAgents: name the clients (user-agent patterns) that may use it");
     }

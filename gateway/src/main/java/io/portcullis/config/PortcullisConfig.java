@@ -5,7 +5,7 @@ import java.util.List;
 /** The whole gateway configuration, immutable and shared read-only once loaded. */
 public record PortcullisConfig(ServerConfig server, McpConfig mcp, AuthConfig auth, List<BackendConfig> backends) {
   public PortcullisConfig {
-    auth = auth == null ? new AuthConfig(null, null, null, null, null, null, null) : auth;
+    auth = auth == null ? new AuthConfig(null, null, null, null, null, null, null, null) : auth;
     server = server == null ? new ServerConfig(null, null, null) : server;
     mcp = mcp == null ? new McpConfig(null, null, null, null, null, null) : mcp;
     backends = backends == null ? List.of() : List.copyOf(backends);

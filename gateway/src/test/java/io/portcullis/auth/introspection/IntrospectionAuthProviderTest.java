@@ -1,0 +1,264 @@
+package io.portcullis.auth.introspection;
+
+import static io.portcullis.auth.RejectionCause.EXPIRED;
+import static io.portcullis.auth.RejectionCause.MALFORMED;
+import static io.portcullis.auth.RejectionCause.MISSING_SCOPE;
+import static io.portcullis.auth.RejectionCause.NOT_ALLOWED;
+import static io.portcullis.auth.RejectionCause.NOT_YET_VALID;
+import static io.portcullis.auth.RejectionCause.PROVIDER_UNREACHABLE;
+import static io.portcullis.auth.RejectionCause.UNKNOWN_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.auth.AuthOutcome;
+import io.portcullis.auth.AuthRequest;
+import io.portcullis.auth.Principal;
+import io.portcullis.auth.RejectionCause;
+import io.portcullis.auth.fetch.SettableClock;
+import io.portcullis.auth.fetch.TargetGuard;
+import io.portcullis.config.AllowConditions;
+import io.portcullis.config.ClaimMapping;
+import io.portcullis.config.IntrospectionProviderConfig;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The introspection provider against an RFC 7662 endpoint on loopback: active and inactive
+ * tokens, what the endpoint receives, the cache and its bounds, and an endpoint that is down,
+ * silent or refuses the gateway's client credentials.
+ */
+@ExtendWith(VertxExtension.class)
+class IntrospectionAuthProviderTest {
+  Vertx vertx;
+  IntrospectionServer endpoint;
+  SettableClock clock;
+
+  @BeforeEach
+  void startEndpoint(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    this.clock = SettableClock.atSystemTime();
+    this.endpoint = IntrospectionServer.start(vertx);
+  }
+
+  IntrospectionProviderConfig config(Duration cacheTtl, Integer cacheSize, AllowConditions allow) {
+    return new IntrospectionProviderConfig(endpoint.url(), IntrospectionServer.CLIENT_ID, IntrospectionServer.CLIENT_SECRET,
+        Duration.ofMillis(500), cacheTtl, cacheSize, List.of("mcp"), ClaimMapping.defaults(), allow);
+  }
+
+  IntrospectionAuthProvider provider(IntrospectionProviderConfig config) {
+    return new IntrospectionAuthProvider(vertx, config, new TargetGuard(vertx, true), clock);
+  }
+
+  IntrospectionAuthProvider provider() {
+    return provider(config(null, null, null));
+  }
+
+  JsonObject activeClaims() {
+    return new JsonObject()
+        .put("sub", "bob")
+        .put("client_id", "cursor")
+        .put("scope", "mcp tools")
+        .put("email", "bob@example.com")
+        .put("exp", clock.instant().plusSeconds(3600).getEpochSecond());
+  }
+
+  AuthOutcome authenticate(IntrospectionAuthProvider provider, String token) throws Exception {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    if (token != null) {
+      headers.add("Authorization", "Bearer " + token);
+    }
+    AuthRequest request = new AuthRequest(headers, "127.0.0.1", token, token != null);
+    Promise<AuthOutcome> answer = Promise.promise();
+    vertx.runOnContext(v -> provider.authenticate(request).onComplete(answer));
+    return answer.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  static Principal principalOf(AuthOutcome outcome) {
+    assertThat(outcome).isInstanceOf(AuthOutcome.Authenticated.class);
+    return ((AuthOutcome.Authenticated) outcome).principal();
+  }
+
+  static AuthOutcome.Rejected rejectionOf(AuthOutcome outcome, RejectionCause cause) {
+    assertThat(outcome).isInstanceOf(AuthOutcome.Rejected.class);
+    AuthOutcome.Rejected rejected = (AuthOutcome.Rejected) outcome;
+    assertThat(rejected.cause()).as(rejected.detail()).isEqualTo(cause);
+    return rejected;
+  }
+
+  @Nested
+  class Answers {
+    @Test
+    void anActiveTokenBecomesAPrincipal() throws Exception {
+      endpoint.register("opaque-1", activeClaims());
+
+      Principal principal = principalOf(authenticate(provider(), "opaque-1"));
+      assertThat(principal.subject()).isEqualTo("bob");
+      assertThat(principal.provider()).isEqualTo("introspection");
+      assertThat(principal.clientId()).isEqualTo("cursor");
+      assertThat(principal.scopes()).containsExactlyInAnyOrder("mcp", "tools");
+      assertThat(principal.expiresAt()).isEqualTo(Instant.ofEpochSecond(activeClaims().getLong("exp")));
+    }
+
+    @Test
+    void theEndpointReceivesTheTokenAsAFormWithBasicClientAuthentication() throws Exception {
+      endpoint.register("opaque-1", activeClaims());
+      principalOf(authenticate(provider(), "opaque-1"));
+
+      IntrospectionServer.Received received = endpoint.received().get(0);
+      assertThat(received.form()).containsEntry("token", "opaque-1").containsEntry("token_type_hint", "access_token");
+      assertThat(received.contentType()).isEqualTo("application/x-www-form-urlencoded");
+      assertThat(received.authorization()).startsWith("Basic ");
+    }
+
+    @Test
+    void anInactiveTokenIsRejectedAsUnknown() throws Exception {
+      AuthOutcome.Rejected rejected = rejectionOf(authenticate(provider(), "revoked"), UNKNOWN_TOKEN);
+      assertThat(rejected.unavailable()).isFalse();
+    }
+
+    @Test
+    void aRequestWithoutABearerTokenIsLeftToTheNextProvider() throws Exception {
+      assertThat(authenticate(provider(), null)).isInstanceOf(AuthOutcome.NotMine.class);
+      assertThat(endpoint.received()).isEmpty();
+    }
+
+    static Stream<Arguments> activeButRefused() {
+      return Stream.of(
+          Arguments.of(Named.of("active as a string, not a boolean", new JsonObject().put("active", "true")), UNKNOWN_TOKEN),
+          Arguments.of(Named.of("past its exp", new JsonObject().put("exp", Instant.now().minusSeconds(5).getEpochSecond())), EXPIRED),
+          Arguments.of(Named.of("before its nbf", new JsonObject().put("nbf", Instant.now().plusSeconds(600).getEpochSecond())), NOT_YET_VALID),
+          Arguments.of(Named.of("without the required scope", new JsonObject().put("scope", "tools")), MISSING_SCOPE),
+          Arguments.of(Named.of("with scopes as an array lacking it", new JsonObject().put("scope", new JsonArray().add("tools"))), MISSING_SCOPE),
+          Arguments.of(Named.of("with an email outside the allowed domain", new JsonObject().put("email", "eve@evil.example")), NOT_ALLOWED),
+          Arguments.of(Named.of("without a subject", new JsonObject().putNull("sub")), MALFORMED));
+    }
+
+    @ParameterizedTest(name = "a token {0} is rejected as {1}")
+    @MethodSource("activeButRefused")
+    void anAnswerThatDoesNotQualifyIsRejectedWithItsCause(JsonObject change, RejectionCause cause) throws Exception {
+      endpoint.register("opaque-1", activeClaims().mergeIn(change));
+      IntrospectionAuthProvider provider = provider(config(null, null, new AllowConditions(null, List.of("example.com"), null)));
+
+      assertThat(rejectionOf(authenticate(provider, "opaque-1"), cause).unavailable()).isFalse();
+    }
+  }
+
+  @Nested
+  class Caching {
+    @Test
+    void anActiveTokenIsAnsweredFromTheCacheTheSecondTime() throws Exception {
+      endpoint.register("opaque-1", activeClaims());
+      IntrospectionAuthProvider provider = provider();
+      principalOf(authenticate(provider, "opaque-1"));
+      endpoint.stop();
+
+      assertThat(principalOf(authenticate(provider, "opaque-1")).subject()).isEqualTo("bob");
+      assertThat(endpoint.received()).hasSize(1);
+    }
+
+    @Test
+    void anAnswerIsCachedNoLongerThanTheTtl() throws Exception {
+      endpoint.register("opaque-1", activeClaims());
+      IntrospectionAuthProvider provider = provider(config(Duration.ofMinutes(2), null, null));
+      principalOf(authenticate(provider, "opaque-1"));
+
+      clock.advance(Duration.ofMinutes(1));
+      principalOf(authenticate(provider, "opaque-1"));
+      assertThat(endpoint.received()).hasSize(1);
+
+      clock.advance(Duration.ofMinutes(1));
+      principalOf(authenticate(provider, "opaque-1"));
+      assertThat(endpoint.received()).hasSize(2);
+    }
+
+    @Test
+    void anAnswerIsNeverCachedPastTheTokensExpiry() throws Exception {
+      endpoint.register("opaque-1", activeClaims().put("exp", clock.instant().plusSeconds(30).getEpochSecond()));
+      IntrospectionAuthProvider provider = provider(config(Duration.ofMinutes(10), null, null));
+      principalOf(authenticate(provider, "opaque-1"));
+
+      clock.advance(Duration.ofSeconds(31));
+      rejectionOf(authenticate(provider, "opaque-1"), EXPIRED);
+      assertThat(endpoint.received()).hasSize(2);
+    }
+
+    @Test
+    void theCacheIsBoundedBySize() throws Exception {
+      endpoint.register("opaque-1", activeClaims());
+      endpoint.register("opaque-2", activeClaims().put("sub", "carol"));
+      IntrospectionAuthProvider provider = provider(config(null, 1, null));
+      principalOf(authenticate(provider, "opaque-1"));
+      principalOf(authenticate(provider, "opaque-2"));
+      principalOf(authenticate(provider, "opaque-2"));
+      assertThat(endpoint.received()).hasSize(2);
+
+      principalOf(authenticate(provider, "opaque-1"));
+      assertThat(endpoint.received()).hasSize(3);
+    }
+
+    @Test
+    void anInactiveAnswerIsNotCached() throws Exception {
+      IntrospectionAuthProvider provider = provider();
+      rejectionOf(authenticate(provider, "opaque-1"), UNKNOWN_TOKEN);
+      endpoint.register("opaque-1", activeClaims());
+
+      principalOf(authenticate(provider, "opaque-1"));
+    }
+  }
+
+  @Nested
+  class Outages {
+    void assertUnavailable(AuthOutcome outcome, String detail) {
+      AuthOutcome.Rejected rejected = rejectionOf(outcome, PROVIDER_UNREACHABLE);
+      assertThat(rejected.unavailable()).isTrue();
+      assertThat(rejected.detail()).contains(detail).doesNotContain("opaque-1");
+    }
+
+    @Test
+    void anEndpointThatIsDownMakesTheProviderUnavailable() throws Exception {
+      IntrospectionAuthProvider provider = provider();
+      endpoint.stop();
+
+      assertUnavailable(authenticate(provider, "opaque-1"), "cannot fetch " + endpoint.url());
+    }
+
+    @Test
+    void anEndpointThatDoesNotAnswerInTimeMakesTheProviderUnavailable() throws Exception {
+      endpoint.goSilent();
+
+      assertUnavailable(authenticate(provider(), "opaque-1"), "no answer from " + endpoint.url() + " within 500 ms");
+    }
+
+    @Test
+    void anEndpointThatRefusesTheGatewaysCredentialsMakesTheProviderUnavailable() throws Exception {
+      IntrospectionProviderConfig wrongSecret = new IntrospectionProviderConfig(endpoint.url(), IntrospectionServer.CLIENT_ID,
+          "wrong", null, null, null, null, null, null);
+
+      assertUnavailable(authenticate(provider(wrongSecret), "opaque-1"), "HTTP 401");
+    }
+
+    @Test
+    void aLoopbackEndpointIsRefusedUnlessPrivateTargetsAreAllowed() throws Exception {
+      IntrospectionAuthProvider provider = new IntrospectionAuthProvider(vertx, config(null, null, null), new TargetGuard(vertx, false));
+
+      assertUnavailable(authenticate(provider, "opaque-1"), "loopback");
+      assertThat(endpoint.received()).isEmpty();
+    }
+  }
+}
