@@ -10,6 +10,7 @@ import io.portcullis.auth.ProviderChain;
 import io.portcullis.auth.PublicEndpoint;
 import io.portcullis.config.PortcullisConfig;
 import io.portcullis.observe.HealthRoutes;
+import io.portcullis.observe.Metrics;
 import io.portcullis.pipeline.Pipeline;
 import io.portcullis.routing.Backend;
 import io.portcullis.routing.Backends;
@@ -39,6 +40,7 @@ public final class Gateway {
   private final SessionManager sessions;
   private final PublicEndpoint endpoint;
   private final TargetGuard guard;
+  private final Metrics metrics = new Metrics();
   private final ProviderChain authentication;
   private HttpServer server;
 
@@ -56,7 +58,7 @@ public final class Gateway {
   Pipeline pipeline() {
     return Pipeline.builder()
         .add(new TransportStage(config.mcp()))
-        .add(new AuthenticateStage(authentication, endpoint, config.auth(), sessions))
+        .add(new AuthenticateStage(authentication, endpoint, config.auth(), sessions, metrics))
         .add(new ParseStage())
         .add(new SessionStage(sessions, backend))
         .add(new RouteStage())
@@ -69,6 +71,7 @@ public final class Gateway {
     Router router = Router.router(vertx);
     router.route(config.mcp().path()).handler(new McpEndpoint(pipeline()));
     HealthRoutes.mount(router, this::readiness);
+    metrics.mount(router);
     new ProtectedResourceMetadata(endpoint, AuthProviders.authorizationServers(config.auth()), config.auth().scopesSupported())
         .mount(router, config.mcp().path());
     if (config.auth().externalAuthorizationServer() != null) {

@@ -1,6 +1,7 @@
 package io.portcullis.auth;
 
 import io.portcullis.config.AuthConfig;
+import io.portcullis.observe.Metrics;
 import io.portcullis.pipeline.Exchange;
 import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
@@ -24,9 +25,11 @@ public final class AuthenticateStage implements Stage {
   private final PublicEndpoint endpoint;
   private final AuthDiagnostics diagnostics;
   private final SessionFallback fallback;
+  private final Metrics metrics;
 
-  public AuthenticateStage(ProviderChain chain, PublicEndpoint endpoint, AuthConfig config, SessionManager sessions) {
+  public AuthenticateStage(ProviderChain chain, PublicEndpoint endpoint, AuthConfig config, SessionManager sessions, Metrics metrics) {
     this.chain = chain;
+    this.metrics = metrics;
     this.endpoint = endpoint;
     this.diagnostics = config.diagnostics() ? new AuthDiagnostics() : null;
     this.fallback = config.sessionFallback().enabled() ? new SessionFallback(sessions, config.sessionFallback()) : null;
@@ -66,6 +69,7 @@ public final class AuthenticateStage implements Stage {
   private Future<Exchange> reject(HttpServerRequest http, AuthRequest request, AuthOutcome.Rejected rejected) {
     LOG.info("authentication refused ({}): {} [peer {}, user agent {}]", rejected.cause().label(), rejected.detail(),
         request.peerAddress(), http.getHeader("User-Agent"));
+    metrics.authenticationFailed(rejected.cause().label());
     if (rejected.unavailable()) {
       return Future.failedFuture(GatewayException.oauth(Failure.AUTH_UNAVAILABLE, "temporarily_unavailable",
           "authentication is temporarily unavailable", null));

@@ -130,6 +130,29 @@ class AuthenticationTest {
   }
 
   @Nested
+  class Metrics {
+    @Test
+    void everyRefusalIsCountedByItsCause() throws Exception {
+      double noCredential = authFailures("no_credential");
+      double unknownToken = authFailures("unknown_token");
+
+      mcp.post(McpHttp.initializeBody(1)).send();
+      mcp.post(McpHttp.initializeBody(1)).header("Authorization", "Bearer nobody-knows-this").send();
+      mcp.post(McpHttp.initializeBody(1)).header("Authorization", "Bearer nobody-knows-this-either").send();
+
+      assertThat(authFailures("no_credential")).isEqualTo(noCredential + 1);
+      assertThat(authFailures("unknown_token")).isEqualTo(unknownToken + 2);
+    }
+
+    double authFailures(String cause) throws Exception {
+      String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + gateway.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+      return scrape.lines().filter(l -> l.startsWith("portcullis_auth_failures_total{cause=\"" + cause + "\"}"))
+          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
+    }
+  }
+
+  @Nested
   class ProtectedResourceMetadataDocument {
     @ParameterizedTest
     @CsvSource({"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"})
