@@ -72,6 +72,9 @@ public final class Gateway {
     router.route(config.mcp().path()).handler(new McpEndpoint(pipeline()));
     HealthRoutes.mount(router, this::readiness);
     metrics.mount(router);
+    // Clients probing for discovery documents must get JSON, never an HTML error page.
+    router.errorHandler(404, ctx -> ctx.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+        .end("{\"error\":\"not_found\",\"error_description\":\"nothing is served at this path\"}"));
     new ProtectedResourceMetadata(endpoint, AuthProviders.authorizationServers(config.auth()), config.auth().scopesSupported())
         .mount(router, config.mcp().path());
     if (config.auth().externalAuthorizationServer() != null) {
