@@ -17,6 +17,7 @@ final class ConfigValidator {
     validateMcp(config.mcp(), problems);
     validateBackends(config.backends(), problems);
     new AuthConfigValidator().validate(config.auth(), problems);
+    validatePolicy(config.policy(), config.backends(), problems);
     return problems;
   }
 
@@ -55,6 +56,35 @@ final class ConfigValidator {
     }
     if (mcp.sessions().idleTimeout().isNegative() || mcp.sessions().idleTimeout().isZero()) {
       problems.add("mcp.sessions.idleTimeout: must be positive");
+    }
+  }
+
+  private void validatePolicy(PolicyConfig policy, List<BackendConfig> backends, List<String> problems) {
+    if (!policy.engine().equals(PolicyConfig.EMBEDDED) && !policy.engine().equals(PolicyConfig.OPA_SERVER)) {
+      problems.add("policy.engine: must be 'embedded' or 'opa-server'");
+    }
+    if (policy.engine().equals(PolicyConfig.OPA_SERVER)
+        && (policy.server() == null || policy.server().url() == null || parseUri(policy.server().url()) == null
+            || parseUri(policy.server().url()).getHost() == null)) {
+      problems.add("policy.server.url: required for the opa-server engine, e.g. http://127.0.0.1:8181");
+    }
+    if (policy.timeout().isNegative() || policy.timeout().isZero()) {
+      problems.add("policy.timeout: must be positive");
+    }
+    Set<String> backendNames = new HashSet<>();
+    backends.forEach(b -> backendNames.add(b.name()));
+    for (int i = 0; i < policy.toolAccess().size(); i++) {
+      PolicyConfig.ToolAccessOverride o = policy.toolAccess().get(i);
+      String at = "policy.toolAccess[" + i + "]";
+      if (o.access() == null || !Set.of("read", "write", "destructive").contains(o.access())) {
+        problems.add(at + ".access: must be read, write or destructive");
+      }
+      if (o.tools() == null || o.tools().isBlank()) {
+        problems.add(at + ".tools: required, a glob on tool names such as delete_*");
+      }
+      if (o.backend() != null && !backendNames.contains(o.backend())) {
+        problems.add(at + ".backend: no backend is named '" + o.backend() + "'");
+      }
     }
   }
 

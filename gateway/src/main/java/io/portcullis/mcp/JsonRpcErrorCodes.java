@@ -11,11 +11,17 @@ public final class JsonRpcErrorCodes {
   public static final int SERVER_ERROR = -32000;
   /** The code the MCP SDKs use for an unknown or ended session. */
   public static final int SESSION_NOT_FOUND = -32001;
-  public static final int BACKEND_UNAVAILABLE = -32002;
-  public static final int BACKEND_TIMEOUT = -32003;
+  public static final int BACKEND_UNAVAILABLE = -32020;
+  public static final int BACKEND_TIMEOUT = -32021;
   public static final int TOO_MANY_SESSIONS = -32004;
   public static final int REQUEST_TOO_LARGE = -32005;
   public static final int FORBIDDEN = -32006;
+  /** Policy denied the request; data carries reasons and decision_id. */
+  public static final int POLICY_DENIED = -32010;
+  /** Policy could not decide; the request is refused (fail closed). */
+  public static final int POLICY_ERROR = -32011;
+  /** MCP's code for a resource that does not exist. */
+  public static final int RESOURCE_NOT_FOUND = -32002;
 
   private JsonRpcErrorCodes() {
   }

@@ -43,7 +43,8 @@ public final class ErrorResponder {
       case STREAM_CONFLICT -> new Mapping(409, JsonRpcErrorCodes.INVALID_REQUEST);
       case BACKEND_UNAVAILABLE, BACKEND_REJECTED -> new Mapping(502, JsonRpcErrorCodes.BACKEND_UNAVAILABLE);
       case BACKEND_TIMEOUT -> new Mapping(504, JsonRpcErrorCodes.BACKEND_TIMEOUT);
-      case UPSTREAM_ERROR -> new Mapping(200, JsonRpcErrorCodes.SERVER_ERROR);
+      case UPSTREAM_ERROR, POLICY_DENIED, POLICY_ERROR -> new Mapping(200, JsonRpcErrorCodes.SERVER_ERROR);
+      case UNKNOWN_TARGET -> new Mapping(200, JsonRpcErrorCodes.INVALID_PARAMS);
       case INTERNAL -> new Mapping(500, JsonRpcErrorCodes.INTERNAL_ERROR);
     };
   }

@@ -7,7 +7,9 @@ import io.portcullis.transport.ClientReply;
 import io.portcullis.transport.GatewaySession;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.portcullis.routing.Reply;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * One client message travelling through the pipeline. Immutable: each stage returns a copy with
@@ -23,6 +25,8 @@ import java.util.List;
  * @param batch           the messages of a 2025-03-26 batch, which the pipeline runs one by one
  * @param session         the gateway session (all but a POST of initialize, which creates one)
  * @param backend         the backend the message is routed to
+ * @param replyFilter     what authorization requires of the backend's answer before the client
+ *                        sees it (a list's items filtered by policy), or null
  */
 public record Exchange(
     HttpServerRequest http,
@@ -34,38 +38,43 @@ public record Exchange(
     JsonRpcMessage message,
     List<JsonRpcMessage> batch,
     GatewaySession session,
-    Backend backend) {
+    Backend backend,
+    UnaryOperator<Reply> replyFilter) {
 
   public static Exchange start(HttpServerRequest http, ClientReply reply) {
-    return new Exchange(http, reply, System.nanoTime(), null, null, null, null, null, null, null);
+    return new Exchange(http, reply, System.nanoTime(), null, null, null, null, null, null, null, null);
   }
 
   public Exchange withTransport(String version, Buffer readBody) {
-    return new Exchange(http, reply, receivedNanos, version, principal, readBody, message, batch, session, backend);
+    return new Exchange(http, reply, receivedNanos, version, principal, readBody, message, batch, session, backend, replyFilter);
   }
 
   public Exchange withMessage(JsonRpcMessage parsed) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, parsed, null, session, backend);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, parsed, null, session, backend, replyFilter);
   }
 
   public Exchange withBatch(List<JsonRpcMessage> messages) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, null, List.copyOf(messages), session, backend);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, null, List.copyOf(messages), session, backend, replyFilter);
   }
 
   /** The exchange of one batch element, answered through its own slot. */
   public Exchange forBatchElement(JsonRpcMessage element, ClientReply slot) {
-    return new Exchange(http, slot, receivedNanos, protocolVersion, principal, body, element, null, session, backend);
+    return new Exchange(http, slot, receivedNanos, protocolVersion, principal, body, element, null, session, backend, replyFilter);
   }
 
   public Exchange withPrincipal(Principal p) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, p, body, message, batch, session, backend);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, p, body, message, batch, session, backend, replyFilter);
+  }
+
+  public Exchange withReplyFilter(UnaryOperator<Reply> filter) {
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, session, backend, filter);
   }
 
   public Exchange withSession(GatewaySession s) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, s, backend);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, s, backend, replyFilter);
   }
 
   public Exchange withBackend(Backend b) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, session, b);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, session, b, replyFilter);
   }
 }

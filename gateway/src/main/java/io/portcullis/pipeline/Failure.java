@@ -25,5 +25,11 @@ public enum Failure {
   BACKEND_REJECTED,
   /** The backend answered with a JSON-RPC error, relayed to the client as it is. */
   UPSTREAM_ERROR,
+  /** Policy denied the request: a JSON-RPC error with the reasons and the decision id. */
+  POLICY_DENIED,
+  /** Policy could not decide (engine failure, timeout, undefined or malformed): refused, fail closed. */
+  POLICY_ERROR,
+  /** The tool, resource or prompt does not exist for this principal (unknown, or hidden by policy). */
+  UNKNOWN_TARGET,
   INTERNAL
 }

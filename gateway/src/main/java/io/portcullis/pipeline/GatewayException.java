@@ -64,7 +64,12 @@ public final class GatewayException extends RuntimeException {
     return new GatewayException(Failure.UPSTREAM_ERROR, error.message(), null, null, error);
   }
 
-  /** For {@link Failure#UPSTREAM_ERROR}: the backend's error; otherwise null. */
+  /** A refusal answered with exactly this JSON-RPC error (policy denials, unknown targets). */
+  public static GatewayException jsonRpc(Failure failure, JsonRpcError error, JsonNode requestId) {
+    return new GatewayException(failure, error.message(), requestId, null, error);
+  }
+
+  /** The JSON-RPC error to answer with as it is (a backend's, or a policy refusal's), or null. */
   public JsonRpcError upstreamError() {
     return upstreamError;
   }

@@ -58,6 +58,7 @@ public final class ForwardStage implements Stage {
         return initialize(exchange, request);
       }
       return session.upstream().request(request)
+          .map(upstream -> exchange.replyFilter() == null ? upstream : exchange.replyFilter().apply(upstream))
           .compose(upstream -> reply.relay(upstream, session))
           .map(exchange);
     }
@@ -77,7 +78,7 @@ public final class ForwardStage implements Stage {
         .recover(e -> Future.failedFuture(e instanceof GatewayException g ? g.withRequestId(request.id()) : e))
         .compose(upstream -> {
           String version = upstream.versionFor(requested);
-          session.attach(upstream, version);
+          session.attach(upstream, version, request.params() == null ? null : request.params().get("clientInfo"));
           if (!sessions.register(session)) {
             upstream.close();
             return Future.failedFuture(new GatewayException(Failure.TOO_MANY_SESSIONS,

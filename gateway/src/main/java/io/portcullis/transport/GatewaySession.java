@@ -19,6 +19,8 @@ public final class GatewaySession {
   private final AtomicInteger openStreams = new AtomicInteger();
   private volatile UpstreamSession upstream;
   private volatile String protocolVersion;
+  private volatile com.fasterxml.jackson.databind.JsonNode clientInfo;
+  private final ToolCatalog tools = new ToolCatalog();
   private volatile long lastSeenNanos = System.nanoTime();
   private volatile boolean closed;
 
@@ -62,9 +64,20 @@ public final class GatewaySession {
     return protocolVersion;
   }
 
-  public void attach(UpstreamSession upstreamSession, String version) {
+  public void attach(UpstreamSession upstreamSession, String version, com.fasterxml.jackson.databind.JsonNode client) {
     this.upstream = upstreamSession;
     this.protocolVersion = version;
+    this.clientInfo = client;
+  }
+
+  /** The clientInfo the client gave at initialize ({name, version}), or null. */
+  public com.fasterxml.jackson.databind.JsonNode clientInfo() {
+    return clientInfo;
+  }
+
+  /** The tools this session's backend has listed, with their annotations. */
+  public ToolCatalog tools() {
+    return tools;
   }
 
   public void touch() {

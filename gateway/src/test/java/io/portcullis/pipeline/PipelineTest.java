@@ -247,6 +247,10 @@ class PipelineTest {
         Map.entry(Failure.BACKEND_REJECTED, Expected.json(502, JsonRpcErrorCodes.BACKEND_UNAVAILABLE)),
         Map.entry(Failure.BACKEND_TIMEOUT, Expected.json(504, JsonRpcErrorCodes.BACKEND_TIMEOUT)),
         Map.entry(Failure.UPSTREAM_ERROR, Expected.json(200, JsonRpcErrorCodes.SERVER_ERROR)),
+        // Policy refusals carry their own JSON-RPC error (code and data); these are the fallbacks.
+        Map.entry(Failure.POLICY_DENIED, Expected.json(200, JsonRpcErrorCodes.SERVER_ERROR)),
+        Map.entry(Failure.POLICY_ERROR, Expected.json(200, JsonRpcErrorCodes.SERVER_ERROR)),
+        Map.entry(Failure.UNKNOWN_TARGET, Expected.json(200, JsonRpcErrorCodes.INVALID_PARAMS)),
         Map.entry(Failure.INTERNAL, Expected.json(500, JsonRpcErrorCodes.INTERNAL_ERROR))));
 
     @ParameterizedTest(name = "{0}")

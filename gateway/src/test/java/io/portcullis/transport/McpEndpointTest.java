@@ -371,7 +371,7 @@ class McpEndpointTest {
 
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(json(response).get("id").asInt()).isEqualTo(3);
-        assertThat(json(response).at("/error/code").asInt()).isEqualTo(-32003);
+        assertThat(json(response).at("/error/code").asInt()).isEqualTo(-32021);
       }
     }
   }

@@ -1,0 +1,171 @@
+package io.portcullis.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.portcullis.auth.PublicEndpoint;
+import io.portcullis.mcp.JsonRpcCodec;
+import io.portcullis.mcp.JsonRpcError;
+import io.portcullis.mcp.JsonRpcErrorCodes;
+import io.portcullis.mcp.JsonRpcRequest;
+import io.portcullis.pipeline.Exchange;
+import io.portcullis.pipeline.Failure;
+import io.portcullis.pipeline.GatewayException;
+import io.portcullis.pipeline.Phase;
+import io.portcullis.pipeline.Stage;
+import io.portcullis.routing.Replies;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides every client request with policy before it reaches a backend: tools/call (with the
+ * tool's access class), resources/read and subscribe, prompts/get, and any other method by name;
+ * the items of tools/list, resources/list, resources/templates/list and prompts/list are decided
+ * one by one on the way back, and those the principal may not use are removed. Fails closed.
+ * With {@code enforce} off (a dry run) decisions are computed and logged but not enforced.
+ */
+public final class AuthorizeStage implements Stage {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthorizeStage.class);
+  private static final AtomicLong CATALOG_REQUESTS = new AtomicLong();
+
+  private final Vertx vertx;
+  private final PolicyEngine engine;
+  private final ToolAccess toolAccess;
+  private final boolean enforce;
+  private final PublicEndpoint endpoint;
+  private final ListFilter lists;
+
+  public AuthorizeStage(Vertx vertx, PolicyEngine engine, ToolAccess toolAccess, boolean enforce, PublicEndpoint endpoint) {
+    this.vertx = vertx;
+    this.engine = engine;
+    this.toolAccess = toolAccess;
+    this.enforce = enforce;
+    this.endpoint = endpoint;
+    this.lists = new ListFilter(engine, toolAccess, enforce);
+  }
+
+  @Override
+  public Phase phase() {
+    return Phase.AUTHORIZE;
+  }
+
+  @Override
+  public Future<Exchange> apply(Exchange exchange) {
+    if (!(exchange.message() instanceof JsonRpcRequest request)) {
+      return Future.succeededFuture(exchange);
+    }
+    ObjectNode params = request.params() == null ? JsonRpcCodec.object() : request.params();
+    String backend = exchange.backend().name();
+    return switch (request.method()) {
+      case "tools/call" -> authorizeToolCall(exchange, request, params, backend);
+      case "resources/read", "resources/subscribe", "resources/unsubscribe" -> authorize(exchange, request,
+          PolicyInputs.of(exchange, request.method(), PolicyInputs.resourceTarget("resource", params.path("uri").asText(null), null, backend), null),
+          "resources/list", JsonRpcErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + params.path("uri").asText(""));
+      case "prompts/get" -> authorize(exchange, request,
+          PolicyInputs.of(exchange, request.method(), PolicyInputs.promptTarget(params.path("name").asText(null), backend), params.get("arguments")),
+          "prompts/list", JsonRpcErrorCodes.INVALID_PARAMS, "Unknown prompt: " + params.path("name").asText(""));
+      case "tools/list", "resources/list", "resources/templates/list", "prompts/list" ->
+          Future.succeededFuture(exchange.withReplyFilter(reply -> Replies.rewritingResponse(vertx, reply,
+              response -> lists.filter(exchange, request.method(), response))));
+      default -> authorize(exchange, request, PolicyInputs.of(exchange, request.method(), null, params.get("arguments")), null, 0, null);
+    };
+  }
+
+  private Future<Exchange> authorizeToolCall(Exchange exchange, JsonRpcRequest request, ObjectNode params, String backend) {
+    String name = params.path("name").asText(null);
+    if (name == null) {
+      return Future.failedFuture(unknown(request, JsonRpcErrorCodes.INVALID_PARAMS, "Invalid params: a tool name is required"));
+    }
+    return knownTool(exchange, name).compose(tool -> {
+      if (tool == null) {
+        return Future.failedFuture(unknown(request, JsonRpcErrorCodes.INVALID_PARAMS, "Unknown tool: " + name));
+      }
+      String access = toolAccess.classify(backend, name, tool);
+      ObjectNode input = PolicyInputs.of(exchange, "tools/call",
+          PolicyInputs.toolTarget(name, backend, name, access, tool.get("annotations")), params.get("arguments"));
+      return authorize(exchange, request, input, "tools/list", JsonRpcErrorCodes.INVALID_PARAMS, "Unknown tool: " + name);
+    });
+  }
+
+  /** The tool's definition from the session's catalog, refreshing the catalog once if it is not there. */
+  private Future<JsonNode> knownTool(Exchange exchange, String name) {
+    var catalog = exchange.session().tools();
+    if (catalog.find(name).isPresent()) {
+      return Future.succeededFuture(catalog.find(name).get());
+    }
+    return refreshCatalog(exchange, null, 0).map(v -> catalog.find(name).orElse(null));
+  }
+
+  private Future<Void> refreshCatalog(Exchange exchange, String cursor, int page) {
+    ObjectNode params = JsonRpcCodec.object();
+    if (cursor != null) {
+      params.put("cursor", cursor);
+    }
+    JsonRpcRequest list = new JsonRpcRequest(new TextNode("portcullis-catalog-" + CATALOG_REQUESTS.incrementAndGet()), "tools/list", params);
+    return exchange.session().upstream().request(list).compose(Replies::response).compose(response -> {
+      if (response.isError()) {
+        return Future.succeededFuture();
+      }
+      exchange.session().tools().record(response.result());
+      String next = response.result().path("nextCursor").asText(null);
+      return next == null || page >= 20 ? Future.<Void>succeededFuture() : refreshCatalog(exchange, next, page + 1);
+    });
+  }
+
+  /**
+   * Decides {@code input}. A denied target the principal may not even list ({@code listAction})
+   * is answered like one that does not exist; a visible one gets a readable denial.
+   */
+  private Future<Exchange> authorize(Exchange exchange, JsonRpcRequest request, ObjectNode input, String listAction,
+      int unknownCode, String unknownMessage) {
+    return engine.decide(input).compose(decision -> {
+      if (decision.allowed()) {
+        return Future.succeededFuture(exchange);
+      }
+      if (!enforce) {
+        LOG.info("dry run: policy would refuse {} ({} {}, decision {}): {}", request.method(), decision.outcome(),
+            exchange.principal() == null ? "-" : exchange.principal().subject(), decision.decisionId(), decision.reasons());
+        return Future.succeededFuture(exchange);
+      }
+      if (decision.outcome() == Decision.Outcome.ERROR) {
+        LOG.warn("policy could not decide {} (decision {}): {}", request.method(), decision.decisionId(), decision.reasons());
+        return Future.failedFuture(refusal(Failure.POLICY_ERROR, request, JsonRpcErrorCodes.POLICY_ERROR,
+            "Refused: the policy could not decide this request", decision, false));
+      }
+      if (!decision.requiredScopes().isEmpty()) {
+        return Future.failedFuture(GatewayException.oauth(Failure.INSUFFICIENT_SCOPE, "insufficient_scope",
+            "this request needs the scope " + String.join(" ", decision.requiredScopes()),
+            "Bearer error=\"insufficient_scope\", scope=\"" + String.join(" ", decision.requiredScopes())
+                + "\", resource_metadata=\"" + endpoint.resourceMetadataUrl() + "\""));
+      }
+      if (listAction == null) {
+        return Future.failedFuture(refusal(Failure.POLICY_DENIED, request, JsonRpcErrorCodes.POLICY_DENIED,
+            "Denied by policy: " + String.join("; ", decision.reasons()), decision, true));
+      }
+      ObjectNode listing = PolicyInputs.withTarget(input, (ObjectNode) input.get("target"));
+      listing.put("action", listAction);
+      listing.remove("arguments");
+      return engine.decide(listing).compose(visible -> Future.failedFuture(visible.allowed()
+          ? refusal(Failure.POLICY_DENIED, request, JsonRpcErrorCodes.POLICY_DENIED,
+              "Denied by policy: " + String.join("; ", decision.reasons()), decision, true)
+          : unknown(request, unknownCode, unknownMessage)));
+    });
+  }
+
+  private static GatewayException refusal(Failure failure, JsonRpcRequest request, int code, String message, Decision decision,
+      boolean showReasons) {
+    ObjectNode data = JsonRpcCodec.object().put("decision_id", decision.decisionId());
+    if (showReasons) {
+      var reasons = data.putArray("reasons");
+      decision.reasons().forEach(reasons::add);
+    }
+    return GatewayException.jsonRpc(failure, new JsonRpcError(code, message, data), request.id());
+  }
+
+  private static GatewayException unknown(JsonRpcRequest request, int code, String message) {
+    return GatewayException.jsonRpc(Failure.UNKNOWN_TARGET, JsonRpcError.of(code, message), request.id());
+  }
+}

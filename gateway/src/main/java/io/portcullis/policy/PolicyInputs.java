@@ -1,0 +1,99 @@
+package io.portcullis.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portcullis.auth.Principal;
+import io.portcullis.mcp.JsonRpcCodec;
+import io.portcullis.pipeline.Exchange;
+import io.portcullis.transport.GatewaySession;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * Builds the policy input document (version 1, described in README "Policy"). The arguments are
+ * the very object that is re-serialised upstream, never another reading of the request's bytes.
+ */
+public final class PolicyInputs {
+  public static final int VERSION = 1;
+
+  private PolicyInputs() {
+  }
+
+  /** The input for {@code action} on {@code target} (null for actions without one). */
+  public static ObjectNode of(Exchange exchange, String action, ObjectNode target, JsonNode arguments) {
+    ObjectNode input = JsonRpcCodec.object();
+    input.put("version", VERSION);
+    input.put("action", action);
+    input.set("principal", principal(exchange.principal()));
+    if (target != null) {
+      input.set("target", target);
+    }
+    if (arguments != null) {
+      input.set("arguments", arguments);
+    }
+    input.set("session", session(exchange.session(), exchange.protocolVersion()));
+    ObjectNode request = input.putObject("request");
+    request.put("source_ip", exchange.http().remoteAddress() == null ? null : exchange.http().remoteAddress().hostAddress());
+    request.put("user_agent", exchange.http().getHeader("User-Agent"));
+    return input;
+  }
+
+  /** A copy of {@code base} about another target: how a list is decided item by item. */
+  public static ObjectNode withTarget(ObjectNode base, ObjectNode target) {
+    ObjectNode input = base.deepCopy();
+    input.set("target", target);
+    return input;
+  }
+
+  public static ObjectNode toolTarget(String name, String backend, String upstreamName, String access, JsonNode annotations) {
+    ObjectNode target = JsonRpcCodec.object().put("kind", "tool").put("name", name).put("backend", backend)
+        .put("upstream_name", upstreamName).put("access", access);
+    target.set("annotations", annotations == null ? JsonRpcCodec.object() : annotations);
+    return target;
+  }
+
+  public static ObjectNode resourceTarget(String kind, String uri, String name, String backend) {
+    ObjectNode target = JsonRpcCodec.object().put("kind", kind).put("backend", backend);
+    if (uri != null) {
+      target.put("uri", uri);
+    }
+    if (name != null) {
+      target.put("name", name).put("upstream_name", name);
+    }
+    return target;
+  }
+
+  public static ObjectNode promptTarget(String name, String backend) {
+    return JsonRpcCodec.object().put("kind", "prompt").put("name", name).put("backend", backend).put("upstream_name", name);
+  }
+
+  private static ObjectNode principal(Principal p) {
+    ObjectNode node = JsonRpcCodec.object();
+    if (p == null) {
+      return node;
+    }
+    node.put("subject", p.subject()).put("provider", p.provider()).put("client_id", p.clientId());
+    node.set("roles", strings(p.roles()));
+    node.set("groups", strings(p.groups()));
+    node.set("scopes", strings(p.scopes()));
+    node.set("claims", JsonRpcCodec.mapper().valueToTree(p.claims() == null ? Map.of() : p.claims()));
+    return node;
+  }
+
+  private static ObjectNode session(GatewaySession s, String headerVersion) {
+    ObjectNode node = JsonRpcCodec.object();
+    ObjectNode client = node.putObject("client");
+    JsonNode info = s == null ? null : s.clientInfo();
+    client.put("name", info == null ? null : info.path("name").asText(null));
+    client.put("version", info == null ? null : info.path("version").asText(null));
+    node.put("protocol_version", s != null && s.protocolVersion() != null ? s.protocolVersion() : headerVersion);
+    return node;
+  }
+
+  private static ArrayNode strings(Collection<String> values) {
+    ArrayNode array = JsonRpcCodec.mapper().createArrayNode();
+    values.stream().sorted().forEach(array::add);
+    return array;
+  }
+}
