@@ -12,6 +12,10 @@ import io.portcullis.config.PortcullisConfig;
 import io.portcullis.observe.HealthRoutes;
 import io.portcullis.observe.Metrics;
 import io.portcullis.pipeline.Pipeline;
+import io.portcullis.policy.AuthorizeStage;
+import io.portcullis.policy.PolicyEngine;
+import io.portcullis.policy.PolicyEngines;
+import io.portcullis.policy.ToolAccess;
 import io.portcullis.routing.Backend;
 import io.portcullis.routing.Backends;
 import io.portcullis.routing.ForwardStage;
@@ -41,6 +45,7 @@ public final class Gateway {
   private final PublicEndpoint endpoint;
   private final TargetGuard guard;
   private final Metrics metrics = new Metrics();
+  private final PolicyEngine policy;
   private final ProviderChain authentication;
   private HttpServer server;
 
@@ -52,6 +57,7 @@ public final class Gateway {
     this.endpoint = new PublicEndpoint(config.mcp().path());
     this.guard = new TargetGuard(vertx, config.auth().allowPrivateTargets());
     this.authentication = AuthProviders.chain(vertx, config.auth(), endpoint, guard);
+    this.policy = PolicyEngines.create(vertx, config.policy(), null);
   }
 
   /** Pipeline order is the security argument of {@link io.portcullis.pipeline.Phase}. */
@@ -62,6 +68,7 @@ public final class Gateway {
         .add(new ParseStage())
         .add(new SessionStage(sessions, backend))
         .add(new RouteStage())
+        .add(new AuthorizeStage(vertx, policy, new ToolAccess(config.policy().toolAccess()), config.policy().enforce(), endpoint))
         .add(new ForwardStage(sessions))
         .build();
   }
@@ -86,7 +93,9 @@ public final class Gateway {
         .setPort(config.server().port())
         .setIdleTimeout(0);
     endpoint.bind(config.server().publicBaseUrl(config.server().port()));
-    return backend.start()
+    // A policy that cannot be loaded stops the gateway here: it never serves undecided requests.
+    return policy.start()
+        .compose(v -> backend.start())
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
         .map(s -> {
           server = s;
@@ -97,7 +106,13 @@ public final class Gateway {
   }
 
   private JsonObject readiness() {
-    return new JsonObject().put("status", "ready")
+    var status = policy.status();
+    JsonObject policyState = new JsonObject().put("loaded", status.loaded()).put("revision", status.revision());
+    if (status.lastError() != null) {
+      policyState.put("lastError", status.lastError());
+    }
+    return new JsonObject().put("status", status.loaded() ? "ready" : "not ready")
+        .put("policy", policyState)
         .put("sessions", sessions.openSessions())
         .put("backends", new JsonObject().put(backend.name(), "configured"));
   }
@@ -110,7 +125,7 @@ public final class Gateway {
   /** Stops serving, ends every session (here and at the backend), then stops the backend. */
   public Future<Void> stop() {
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.compose(v -> endSessionsWithin(5_000)).compose(v -> backend.stop());
+    return closed.compose(v -> endSessionsWithin(5_000)).compose(v -> backend.stop()).compose(v -> policy.stop());
   }
 
   /** A backend that does not answer its DELETEs must not hold up shutdown for long. */

@@ -67,11 +67,21 @@ public final class AuthorizeStage implements Stage {
       case "prompts/get" -> authorize(exchange, request,
           PolicyInputs.of(exchange, request.method(), PolicyInputs.promptTarget(params.path("name").asText(null), backend), params.get("arguments")),
           "prompts/list", JsonRpcErrorCodes.INVALID_PARAMS, "Unknown prompt: " + params.path("name").asText(""));
+      case "completion/complete" -> authorize(exchange, request,
+          PolicyInputs.of(exchange, request.method(), completionTarget(params.path("ref"), backend), null), null, 0, null);
       case "tools/list", "resources/list", "resources/templates/list", "prompts/list" ->
           Future.succeededFuture(exchange.withReplyFilter(reply -> Replies.rewritingResponse(vertx, reply,
               response -> lists.filter(exchange, request.method(), response))));
       default -> authorize(exchange, request, PolicyInputs.of(exchange, request.method(), null, params.get("arguments")), null, 0, null);
     };
+  }
+
+  /** What a completion is about: the prompt or the resource template its {@code ref} names. */
+  private static ObjectNode completionTarget(JsonNode ref, String backend) {
+    if ("ref/resource".equals(ref.path("type").asText())) {
+      return PolicyInputs.resourceTarget("resource_template", ref.path("uri").asText(null), null, backend);
+    }
+    return PolicyInputs.promptTarget(ref.path("name").asText(null), backend);
   }
 
   private Future<Exchange> authorizeToolCall(Exchange exchange, JsonRpcRequest request, ObjectNode params, String backend) {

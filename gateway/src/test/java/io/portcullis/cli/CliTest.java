@@ -56,10 +56,11 @@ class CliTest {
     return """
         server: {port: 0}
         auth: {anonymous: {enabled: true}}
+        policy: {directory: "%s", opaBinary: "%s", watch: false}
         backends:
           - name: upstream
             http: {url: "%s"}
-        """.formatted(backendUrl);
+        """.formatted(io.portcullis.testing.RunningGateway.POLICIES, System.getProperty("portcullis.opa"), backendUrl);
   }
 
   /** What a command run in this JVM returned and printed. */

@@ -102,7 +102,8 @@ public final class RecordingMcpServer implements AutoCloseable {
       }
       case "tools/list" -> json(response, id, new JsonObject().put("tools", new JsonArray()
           .add(new JsonObject().put("name", "echo").put("inputSchema", new JsonObject().put("type", "object")))
-          .add(new JsonObject().put("name", "countdown").put("inputSchema", new JsonObject().put("type", "object")))));
+          .add(new JsonObject().put("name", "countdown").put("inputSchema", new JsonObject().put("type", "object")))
+          .add(new JsonObject().put("name", "crash").put("inputSchema", new JsonObject().put("type", "object")))));
       case "tools/call" -> callTool(id, params, response);
       default -> response.putHeader("Content-Type", "application/json").end(new JsonObject().put("jsonrpc", "2.0").put("id", id)
           .put("error", new JsonObject().put("code", -32601).put("message", "Method not found")).encode());

@@ -20,13 +20,19 @@ public final class RunningGateway implements AutoCloseable {
     this.port = port;
   }
 
+  /** The repository's policies/ (the tests run in gateway/). */
+  public static final String POLICIES = java.nio.file.Path.of("..", "policies").toAbsolutePath().normalize().toString();
+
   /**
    * Starts a gateway from YAML, which should set {@code server.port: 0}. A configuration without
-   * an {@code auth:} section gets anonymous access: tests of transport and routing are not about
-   * credentials; tests of authentication configure it.
+   * an {@code auth:} section gets anonymous access as an admin, and one without a {@code policy:}
+   * section the repository's default policy: tests of transport and routing are not about
+   * credentials or policy; tests of those configure them.
    */
   public static RunningGateway start(String yaml) throws Exception {
-    String effective = yaml.contains("auth:") ? yaml : yaml + "\nauth: {anonymous: {enabled: true, subject: tester}}\n";
+    String effective = yaml.contains("auth:") ? yaml : yaml + "\nauth: {anonymous: {enabled: true, subject: tester, roles: [admin]}}\n";
+    effective = effective.contains("policy:") ? effective
+        : effective + "\npolicy: {directory: \"" + POLICIES + "\", watch: false}\n";
     PortcullisConfig config = new ConfigLoader().load(
         new ByteArrayInputStream(effective.getBytes(StandardCharsets.UTF_8)), "(test)");
     Vertx vertx = Vertx.vertx();

@@ -1,0 +1,228 @@
+package io.portcullis.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded engine: the Rego in a directory, built to Wasm by the {@code opa} binary and
+ * evaluated in-process (opa-java-wasm on Chicory). {@link #start()} builds on a worker thread and
+ * fails with a {@link PolicyLoadException} carrying {@code opa}'s message when the policy does not
+ * build. Decisions are evaluated on the caller's thread when an instance is idle, in
+ * microseconds. With {@code watch}, edits to the directory are rebuilt, test-evaluated and
+ * swapped in atomically; a failed reload keeps the last good policy and shows in
+ * {@link #status()}. The revision is the short SHA-256 of the directory's policy files.
+ */
+public final class WasmPolicyEngine implements PolicyEngine {
+  static final String NO_REVISION = "none";
+  static final long WATCH_INTERVAL_MILLIS = 250;
+  private static final Logger LOG = LoggerFactory.getLogger(WasmPolicyEngine.class);
+  private static final String PROBE = "{\"action\":\"ping\",\"principal\":{},\"target\":{},\"arguments\":{},\"session\":{},\"request\":{}}";
+
+  private final Vertx vertx;
+  private final PolicyDirectory directory;
+  private final WasmBundleBuilder builder;
+  private final Duration timeout;
+  private final boolean watch;
+  private final int maxInstances;
+  private final AtomicReference<WasmInstancePool> current = new AtomicReference<>();
+  private final AtomicBoolean checking = new AtomicBoolean();
+  private volatile String lastError;
+  private volatile String fingerprint;
+  private volatile boolean stopped;
+  private long watchTimer = -1;
+
+  /** An engine with the bundle cache in the system temporary directory and one instance per default event loop at most. */
+  public WasmPolicyEngine(Vertx vertx, Path directory, Path opaBinary, Duration timeout, boolean watch) {
+    this(vertx, directory, opaBinary, timeout, watch, WasmBundleBuilder.defaultCacheDir(), VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+  }
+
+  /**
+   * @param directory    the policy directory (Rego and data files)
+   * @param opaBinary    the {@code opa} that builds it (see {@link OpaBinary#locate})
+   * @param timeout      how long a decision may wait for a free policy instance
+   * @param watch        whether to reload when the directory's files change
+   * @param cacheDir     where built bundles are kept by content hash
+   * @param maxInstances the most policy instances kept (one per event loop suffices)
+   */
+  public WasmPolicyEngine(Vertx vertx, Path directory, Path opaBinary, Duration timeout, boolean watch, Path cacheDir,
+      int maxInstances) {
+    if (maxInstances < 1) {
+      throw new IllegalArgumentException("maxInstances must be at least 1, got " + maxInstances);
+    }
+    this.vertx = vertx;
+    this.directory = new PolicyDirectory(directory);
+    this.builder = new WasmBundleBuilder(opaBinary, cacheDir);
+    this.timeout = timeout;
+    this.watch = watch;
+    this.maxInstances = maxInstances;
+  }
+
+  @Override
+  public Future<Void> start() {
+    long began = System.nanoTime();
+    return vertx.executeBlocking(() -> {
+      String seen = directory.fingerprint();
+      WasmInstancePool pool = load();
+      fingerprint = seen;
+      return pool;
+    }, false).onSuccess(pool -> {
+      if (stopped) {
+        pool.close();
+        return;
+      }
+      current.set(pool);
+      lastError = null;
+      LOG.info("policy {} loaded from {} in {} ms", pool.bundle().revision(), directory.root(), (System.nanoTime() - began) / 1_000_000);
+      if (watch) {
+        watchTimer = vertx.setPeriodic(WATCH_INTERVAL_MILLIS, id -> check());
+      }
+    }).onFailure(e -> lastError = PolicyJson.why(e)).mapEmpty();
+  }
+
+  @Override
+  public Future<Decision> decide(ObjectNode input) {
+    String id = PolicyJson.newDecisionId();
+    WasmInstancePool pool = current.get();
+    if (pool == null) {
+      return Future.succeededFuture(Decision.error(id, NO_REVISION, "no policy is loaded"));
+    }
+    String revision = pool.bundle().revision();
+    try {
+      return pool.evaluateDecision(PolicyJson.write(input), timeout)
+          .map(resultSet -> DecisionReader.read(result(resultSet), id, revision))
+          .otherwise(e -> Decision.error(id, revision, failure(id, e)));
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(Decision.error(id, revision, failure(id, e)));
+    }
+  }
+
+  @Override
+  public Future<List<Decision>> decideAll(List<ObjectNode> inputs) {
+    List<String> ids = PolicyJson.newDecisionIds(inputs.size());
+    WasmInstancePool pool = current.get();
+    if (inputs.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    if (pool == null) {
+      return Future.succeededFuture(DecisionReader.errors(ids, NO_REVISION, "no policy is loaded"));
+    }
+    String revision = pool.bundle().revision();
+    try {
+      return pool.evaluateDecisions(PolicyJson.write(PolicyJson.items(inputs)), timeout)
+          .map(resultSet -> DecisionReader.readAll(result(resultSet), ids, revision))
+          .otherwise(e -> DecisionReader.errors(ids, revision, failure(ids.get(0), e)));
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(DecisionReader.errors(ids, revision, failure(ids.get(0), e)));
+    }
+  }
+
+  @Override
+  public String revision() {
+    WasmInstancePool pool = current.get();
+    return pool == null ? NO_REVISION : pool.bundle().revision();
+  }
+
+  @Override
+  public PolicyStatus status() {
+    WasmInstancePool pool = current.get();
+    return new PolicyStatus(pool != null, pool == null ? NO_REVISION : pool.bundle().revision(), lastError);
+  }
+
+  @Override
+  public Future<Void> stop() {
+    stopped = true;
+    if (watchTimer != -1) {
+      vertx.cancelTimer(watchTimer);
+    }
+    WasmInstancePool pool = current.getAndSet(null);
+    if (pool != null) {
+      pool.close();
+    }
+    return Future.succeededFuture();
+  }
+
+  /** Blocking: builds the directory and loads the bundle's first instance. */
+  private WasmInstancePool load() {
+    WasmBundle bundle = builder.build(directory);
+    return WasmInstancePool.load(vertx, bundle, maxInstances, PROBE);
+  }
+
+  /** One watch tick: when the directory's files changed, rebuild, test-load, and swap. */
+  private void check() {
+    if (stopped || !checking.compareAndSet(false, true)) {
+      return;
+    }
+    vertx.executeBlocking(this::reloadIfChanged, false).onComplete(ar -> {
+      checking.set(false);
+      if (ar.failed()) {
+        String why = PolicyJson.why(ar.cause());
+        if (!why.equals(lastError)) {
+          LOG.warn("policy reload failed, keeping revision {}: {}", revision(), why);
+        }
+        lastError = why;
+      } else if (ar.result() != null) {
+        swap(ar.result());
+      }
+    });
+  }
+
+  private WasmInstancePool reloadIfChanged() throws IOException {
+    String seen = directory.fingerprint();
+    if (seen.equals(fingerprint)) {
+      return null;
+    }
+    fingerprint = seen;
+    WasmBundle bundle = builder.build(directory);
+    WasmInstancePool old = current.get();
+    if (old != null && old.bundle().contentHash().equals(bundle.contentHash())) {
+      lastError = null;
+      return null;
+    }
+    return WasmInstancePool.load(vertx, bundle, maxInstances, PROBE);
+  }
+
+  private void swap(WasmInstancePool pool) {
+    if (stopped) {
+      pool.close();
+      return;
+    }
+    WasmInstancePool old = current.getAndSet(pool);
+    lastError = null;
+    if (old != null) {
+      pool.grow(old.instances());
+      old.close();
+    }
+    LOG.info("policy reloaded from {}: revision {} replaces {}", directory.root(), pool.bundle().revision(),
+        old == null ? NO_REVISION : old.bundle().revision());
+  }
+
+  /** The {@code result} of OPA's result set, or null when the set is empty (undefined). */
+  private static JsonNode result(String resultSet) {
+    JsonNode set;
+    try {
+      set = PolicyJson.MAPPER.readTree(resultSet);
+    } catch (IOException e) {
+      throw new IllegalStateException("the policy returned unreadable JSON", e);
+    }
+    if (set == null || !set.isArray() || set.isEmpty()) {
+      return null;
+    }
+    return set.get(0).get("result");
+  }
+
+  private static String failure(String decisionId, Throwable e) {
+    LOG.warn("policy decision {} failed: {}", decisionId, PolicyJson.why(e));
+    return "policy evaluation failed: " + PolicyJson.why(e);
+  }
+}
