@@ -22,20 +22,28 @@ public final class PolicyInputs {
 
   /** The input for {@code action} on {@code target} (null for actions without one). */
   public static ObjectNode of(Exchange exchange, String action, ObjectNode target, JsonNode arguments) {
+    ObjectNode request = JsonRpcCodec.object();
+    request.put("source_ip", exchange.http().remoteAddress() == null ? null : exchange.http().remoteAddress().hostAddress());
+    request.put("user_agent", exchange.http().getHeader("User-Agent"));
+    return document(action, principal(exchange.principal()), target, arguments,
+        session(exchange.session(), exchange.protocolVersion()), request);
+  }
+
+  /** The input document from its parts (each already in the document's shape); nulls are left out. */
+  public static ObjectNode document(String action, ObjectNode principal, ObjectNode target, JsonNode arguments,
+      ObjectNode session, ObjectNode request) {
     ObjectNode input = JsonRpcCodec.object();
     input.put("version", VERSION);
     input.put("action", action);
-    input.set("principal", principal(exchange.principal()));
+    input.set("principal", principal == null ? JsonRpcCodec.object() : principal);
     if (target != null) {
       input.set("target", target);
     }
     if (arguments != null) {
       input.set("arguments", arguments);
     }
-    input.set("session", session(exchange.session(), exchange.protocolVersion()));
-    ObjectNode request = input.putObject("request");
-    request.put("source_ip", exchange.http().remoteAddress() == null ? null : exchange.http().remoteAddress().hostAddress());
-    request.put("user_agent", exchange.http().getHeader("User-Agent"));
+    input.set("session", session == null ? JsonRpcCodec.object() : session);
+    input.set("request", request == null ? JsonRpcCodec.object() : request);
     return input;
   }
 

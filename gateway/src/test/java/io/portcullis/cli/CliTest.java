@@ -104,6 +104,46 @@ class CliTest {
   }
 
   @Nested
+  class Policy {
+    @Test
+    void explainPrintsTheInputAndTheDecisionWithItsReasonsWithoutAGateway() throws Exception {
+      Path file = dir.resolve("portcullis.yaml");
+      Files.writeString(file, validConfig("http://127.0.0.1:9/mcp"));
+      Path viewer = dir.resolve("viewer.json");
+      Files.writeString(viewer, "{\"subject\":\"vera\",\"provider\":\"static\",\"roles\":[\"viewer\"]}");
+      Path writeTool = dir.resolve("annotations.json");
+      Files.writeString(writeTool, "{\"readOnlyHint\":false,\"destructiveHint\":false}");
+
+      Result result = execute("policy", "explain", "--config", file.toString(), "--principal", viewer.toString(),
+          "--tool", "create_issue", "--annotations", writeTool.toString());
+
+      assertThat(result.exitCode()).as(result.stderr()).isZero();
+      var printed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(result.stdout());
+      assertThat(printed.at("/input/target/access").asText()).isEqualTo("write");
+      assertThat(printed.at("/input/principal/subject").asText()).isEqualTo("vera");
+      assertThat(printed.at("/decision/outcome").asText()).isEqualTo("deny");
+      assertThat(printed.at("/decision/reasons/0").asText()).contains("viewer").contains("write");
+      assertThat(printed.at("/decision/decision_id").asText()).isNotBlank();
+    }
+
+    @Test
+    void testRunsThePolicysRegoTestsWithTheGatewaysOpa() throws Exception {
+      Path file = dir.resolve("portcullis.yaml");
+      Files.writeString(file, validConfig("http://127.0.0.1:9/mcp"));
+      Path out = dir.resolve("opa-test.out");
+
+      Process child = new ProcessBuilder(java.util.List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), Main.class.getName(), "policy", "test", "--config", file.toString()))
+          .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+
+      assertThat(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(child.exitValue()).as(Files.readString(out)).isZero();
+      assertThat(Files.readString(out)).contains("PASS:");
+    }
+  }
+
+  @Nested
   class Check {
     @Test
     void aValidConfigurationExitsZeroAndSaysItIsValid() throws Exception {

@@ -1,0 +1,32 @@
+package io.portcullis.cli;
+
+import io.portcullis.config.ConfigException;
+import io.portcullis.config.PortcullisConfig;
+import io.portcullis.policy.OpaBinary;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code portcullis policy test}: runs the policy's Rego tests with the opa the gateway uses. */
+@Command(name = "test", mixinStandardHelpOptions = true, description = "Run the policy's tests (opa test) with the gateway's opa.")
+final class PolicyTestCommand implements Callable<Integer> {
+  @Mixin
+  ConfigOption config;
+
+  @Override
+  public Integer call() throws Exception {
+    PortcullisConfig loaded;
+    try {
+      loaded = config.load();
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
+    Path home = PolicyExplainCommand.home();
+    Path opa = OpaBinary.locate(loaded.policy().opaBinary(), home);
+    Path directory = home.resolve(loaded.policy().directory());
+    Process process = new ProcessBuilder(opa.toString(), "test", "--verbose", directory.toString()).inheritIO().start();
+    return process.waitFor();
+  }
+}
