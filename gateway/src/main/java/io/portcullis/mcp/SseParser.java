@@ -27,21 +27,44 @@ public final class SseParser {
 
   public void feed(Buffer chunk) {
     byte[] bytes = chunk.getBytes();
-    for (byte b : bytes) {
-      if (skipNextLf) {
-        skipNextLf = false;
-        if (b == '\n') {
-          continue;
-        }
-      }
-      if (b == '\n' || b == '\r') {
-        skipNextLf = b == '\r';
-        processLine(line.toString(StandardCharsets.UTF_8));
-        line.reset();
-      } else {
-        line.write(b);
+    int start = 0;
+    if (skipNextLf && bytes.length > 0) {
+      skipNextLf = false;
+      if (bytes[0] == '\n') {
+        start = 1;
       }
     }
+    // Scan for line ends and decode whole lines at once; only a line split across chunks is buffered.
+    for (int i = start; i < bytes.length; i++) {
+      byte b = bytes[i];
+      if (b != '\n' && b != '\r') {
+        continue;
+      }
+      processLine(lineEndingAt(bytes, start, i));
+      if (b == '\r') {
+        if (i + 1 < bytes.length) {
+          if (bytes[i + 1] == '\n') {
+            i++;
+          }
+        } else {
+          skipNextLf = true;
+        }
+      }
+      start = i + 1;
+    }
+    if (start < bytes.length) {
+      line.write(bytes, start, bytes.length - start);
+    }
+  }
+
+  private String lineEndingAt(byte[] bytes, int from, int to) {
+    if (line.size() == 0) {
+      return new String(bytes, from, to - from, StandardCharsets.UTF_8);
+    }
+    line.write(bytes, from, to - from);
+    String text = line.toString(StandardCharsets.UTF_8);
+    line.reset();
+    return text;
   }
 
   private void processLine(String text) {
