@@ -21,10 +21,15 @@ import java.util.Map;
  * upstream. Thread-safe.
  */
 public final class JsonRpcCodec {
+  // Decimals are read exactly (BigDecimal, trailing zeros kept): a number reaches policy and the
+  // backend as the client wrote it, not rounded through a double.
+  private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
       .build();
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private JsonRpcCodec() {
   }

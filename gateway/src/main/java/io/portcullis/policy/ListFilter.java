@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Removes from a list answer (tools, resources, resource templates, prompts) every item policy
  * does not allow this principal, deciding all items in one engine call. An item whose decision
- * failed is removed too (fail closed). Tools are recorded in the session's catalog on the way.
+ * failed is removed too (fail closed). An item denied only for a missing scope stays: the client
+ * may step up for it, and calling it says so. Tools are recorded in the session's catalog.
  */
 final class ListFilter {
   private static final Logger LOG = LoggerFactory.getLogger(ListFilter.class);
@@ -55,7 +56,8 @@ final class ListFilter {
       ArrayNode kept = JsonRpcCodec.mapper().createArrayNode();
       for (int i = 0; i < items.size(); i++) {
         Decision d = i < decisions.size() ? decisions.get(i) : null;
-        if (d != null && d.allowed() || !enforce) {
+        boolean stepUp = d != null && d.outcome() == Decision.Outcome.DENY && !d.requiredScopes().isEmpty();
+        if (d != null && (d.allowed() || stepUp) || !enforce) {
           kept.add(items.get(i));
         }
       }

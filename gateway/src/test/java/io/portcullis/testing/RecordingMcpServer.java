@@ -19,15 +19,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reached the backend. Tools: {@code echo} (answers {@code text} after {@code delayMs}, as JSON),
  * {@code countdown} (answers as SSE: {@code steps} progress notifications, then the result), and
  * {@code crash} (starts an SSE answer with one progress notification, then drops the connection).
- * GET opens an SSE stream; {@link #pushToStreams} sends on every open one.
+ * For policy tests, tools that answer like {@code echo} and carry MCP annotations: {@code lookup}
+ * (readOnlyHint true: read), {@code annotate} and {@code refund} (readOnlyHint false,
+ * destructiveHint false: write), {@code purge} and {@code inspect} (no annotations: destructive by
+ * the specification's defaults). Resources {@value #README_URI} and {@value #VAULT_URI} (any other
+ * URI is -32002 Resource not found), prompts {@code greeting} and {@code internal-review} (any
+ * other name is -32602 Unknown prompt). GET opens an SSE stream; {@link #pushToStreams} sends on
+ * every open one.
  */
 public final class RecordingMcpServer implements AutoCloseable {
   /** One HTTP request as the backend saw it; {@code body} is null without one. */
   public record Received(HttpMethod method, MultiMap headers, JsonObject body) {
   }
 
+  public static final String README_URI = "file:///notes/readme.md";
+  public static final String VAULT_URI = "secret://vault/key";
+  private static final List<String> PROMPTS = List.of("greeting", "internal-review");
+
   private final Vertx vertx = Vertx.vertx();
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final List<String> rawBodies = new CopyOnWriteArrayList<>();
   private final List<HttpServerResponse> streams = new CopyOnWriteArrayList<>();
   private final AtomicInteger sessions = new AtomicInteger();
   private HttpServer server;
@@ -53,8 +64,14 @@ public final class RecordingMcpServer implements AutoCloseable {
         .map(r -> r.body().getString("method", "response")).toList();
   }
 
+  /** The exact text of every non-empty request body received so far, in order: the bytes as sent, not a reading of them. */
+  public List<String> rawBodies() {
+    return List.copyOf(rawBodies);
+  }
+
   public void reset() {
     received.clear();
+    rawBodies.clear();
   }
 
   /** Sends a JSON-RPC message on every open GET stream. */
@@ -77,6 +94,9 @@ public final class RecordingMcpServer implements AutoCloseable {
       return;
     }
     request.body().onSuccess(bytes -> {
+      if (bytes.length() > 0) {
+        rawBodies.add(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+      }
       JsonObject body = bytes.length() == 0 ? null : new JsonObject(bytes);
       received.add(new Received(request.method(), MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), body));
       if (request.method() == HttpMethod.DELETE) {
@@ -97,14 +117,27 @@ public final class RecordingMcpServer implements AutoCloseable {
         response.putHeader("Mcp-Session-Id", "upstream-" + sessions.incrementAndGet());
         json(response, id, new JsonObject()
             .put("protocolVersion", params.getString("protocolVersion"))
-            .put("capabilities", new JsonObject().put("tools", new JsonObject()))
+            .put("capabilities", new JsonObject().put("tools", new JsonObject())
+                .put("resources", new JsonObject()).put("prompts", new JsonObject()))
             .put("serverInfo", new JsonObject().put("name", "recording").put("version", "1")));
       }
       case "tools/list" -> json(response, id, new JsonObject().put("tools", new JsonArray()
           .add(new JsonObject().put("name", "echo").put("inputSchema", new JsonObject().put("type", "object")))
           .add(new JsonObject().put("name", "countdown").put("inputSchema", new JsonObject().put("type", "object")))
-          .add(new JsonObject().put("name", "crash").put("inputSchema", new JsonObject().put("type", "object")))));
+          .add(new JsonObject().put("name", "crash").put("inputSchema", new JsonObject().put("type", "object")))
+          .add(annotated("lookup", new JsonObject().put("readOnlyHint", true)))
+          .add(annotated("annotate", new JsonObject().put("readOnlyHint", false).put("destructiveHint", false)))
+          .add(annotated("refund", new JsonObject().put("readOnlyHint", false).put("destructiveHint", false)))
+          .add(annotated("purge", null))
+          .add(annotated("inspect", null))));
       case "tools/call" -> callTool(id, params, response);
+      case "resources/list" -> json(response, id, new JsonObject().put("resources", new JsonArray()
+          .add(new JsonObject().put("uri", README_URI).put("name", "readme").put("mimeType", "text/plain"))
+          .add(new JsonObject().put("uri", VAULT_URI).put("name", "vault-key").put("mimeType", "text/plain"))));
+      case "resources/read" -> readResource(id, params.getString("uri", ""), response);
+      case "prompts/list" -> json(response, id, new JsonObject().put("prompts", new JsonArray(
+          PROMPTS.stream().map(name -> new JsonObject().put("name", name)).toList())));
+      case "prompts/get" -> getPrompt(id, params.getString("name", ""), response);
       default -> response.putHeader("Content-Type", "application/json").end(new JsonObject().put("jsonrpc", "2.0").put("id", id)
           .put("error", new JsonObject().put("code", -32601).put("message", "Method not found")).encode());
     }
@@ -138,6 +171,34 @@ public final class RecordingMcpServer implements AutoCloseable {
     } else {
       send.run();
     }
+  }
+
+  private static JsonObject annotated(String name, JsonObject annotations) {
+    JsonObject tool = new JsonObject().put("name", name).put("inputSchema", new JsonObject().put("type", "object"));
+    return annotations == null ? tool : tool.put("annotations", annotations);
+  }
+
+  private static void readResource(Object id, String uri, HttpServerResponse response) {
+    if (!uri.equals(README_URI) && !uri.equals(VAULT_URI)) {
+      error(response, id, -32002, "Resource not found: " + uri);
+      return;
+    }
+    json(response, id, new JsonObject().put("contents", new JsonArray()
+        .add(new JsonObject().put("uri", uri).put("mimeType", "text/plain").put("text", "contents of " + uri))));
+  }
+
+  private static void getPrompt(Object id, String name, HttpServerResponse response) {
+    if (!PROMPTS.contains(name)) {
+      error(response, id, -32602, "Unknown prompt: " + name);
+      return;
+    }
+    json(response, id, new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("role", "user")
+        .put("content", new JsonObject().put("type", "text").put("text", "prompt " + name)))));
+  }
+
+  private static void error(HttpServerResponse response, Object id, int code, String message) {
+    response.putHeader("Content-Type", "application/json").end(new JsonObject().put("jsonrpc", "2.0").put("id", id)
+        .put("error", new JsonObject().put("code", code).put("message", message)).encode());
   }
 
   private static JsonObject result(Object id, String text) {

@@ -36,9 +36,14 @@ public final class RunningGateway implements AutoCloseable {
     PortcullisConfig config = new ConfigLoader().load(
         new ByteArrayInputStream(effective.getBytes(StandardCharsets.UTF_8)), "(test)");
     Vertx vertx = Vertx.vertx();
-    Gateway gateway = new Gateway(vertx, config);
-    int port = gateway.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    return new RunningGateway(vertx, gateway, port);
+    try {
+      Gateway gateway = new Gateway(vertx, config);
+      int port = gateway.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return new RunningGateway(vertx, gateway, port);
+    } catch (Exception e) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      throw e;
+    }
   }
 
   public String mcpUrl() {
