@@ -74,6 +74,37 @@ final class WasmInstancePool {
     return bundle;
   }
 
+  /**
+   * A pool for {@code next}, whose Wasm module is this pool's: the idle instances move over with
+   * the new data document instead of being compiled again, which is most of a reload's time when
+   * only data.json changed. Blocking (call on a worker thread). Returns null when no instance is
+   * idle to test-load, so that the caller builds afresh; throws {@link PolicyLoadException} when
+   * the new data fails the test evaluation (this pool keeps serving).
+   */
+  WasmInstancePool withData(WasmBundle next, String probe) {
+    OpaPolicy first = idle.pollFirst();
+    if (first == null) {
+      return null;
+    }
+    instances.decrementAndGet();
+    WasmInstancePool pool;
+    try {
+      first.data(next.data());
+      pool = new WasmInstancePool(vertx, next, maxInstances, first);
+      first.entrypoint(pool.decisionEntrypoint).evaluate(probe);
+      first.entrypoint(pool.decisionsEntrypoint).evaluate("{\"items\":[" + probe + "]}");
+    } catch (RuntimeException e) {
+      throw new PolicyLoadException("the policy " + next.revision() + " fails its test evaluation: " + e.getMessage(), e);
+    }
+    for (OpaPolicy moved = idle.pollFirst(); moved != null; moved = idle.pollFirst()) {
+      instances.decrementAndGet();
+      moved.data(next.data());
+      pool.instances.incrementAndGet();
+      pool.idle.offerLast(moved);
+    }
+    return pool;
+  }
+
   int instances() {
     return instances.get();
   }

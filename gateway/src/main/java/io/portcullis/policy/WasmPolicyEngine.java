@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WasmPolicyEngine implements PolicyEngine {
   static final String NO_REVISION = "none";
-  static final long WATCH_INTERVAL_MILLIS = 250;
+  static final long WATCH_INTERVAL_MILLIS = 100;
   private static final Logger LOG = LoggerFactory.getLogger(WasmPolicyEngine.class);
   private static final String PROBE = "{\"action\":\"ping\",\"principal\":{},\"target\":{},\"arguments\":{},\"session\":{},\"request\":{}}";
 
@@ -188,6 +188,12 @@ public final class WasmPolicyEngine implements PolicyEngine {
     if (old != null && old.bundle().contentHash().equals(bundle.contentHash())) {
       lastError = null;
       return null;
+    }
+    if (old != null && java.util.Arrays.equals(old.bundle().wasm(), bundle.wasm())) {
+      WasmInstancePool moved = old.withData(bundle, PROBE);
+      if (moved != null) {
+        return moved;
+      }
     }
     return WasmInstancePool.load(vertx, bundle, maxInstances, PROBE);
   }
