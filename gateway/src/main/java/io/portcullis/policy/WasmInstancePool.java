@@ -24,8 +24,13 @@ import org.slf4j.LoggerFactory;
 final class WasmInstancePool {
   private static final Logger LOG = LoggerFactory.getLogger(WasmInstancePool.class);
 
+  /** The bundle in force and its number: an instance lent with an older number gets this data first. */
+  private record Generation(int number, WasmBundle bundle) {
+  }
+
   private final Vertx vertx;
-  private final WasmBundle bundle;
+  private volatile Generation current;
+  private final java.util.Map<OpaPolicy, Integer> generationOf = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private final int maxInstances;
   private final LinkedBlockingDeque<OpaPolicy> idle = new LinkedBlockingDeque<>();
   private final AtomicInteger instances = new AtomicInteger();
@@ -36,7 +41,8 @@ final class WasmInstancePool {
 
   private WasmInstancePool(Vertx vertx, WasmBundle bundle, int maxInstances, OpaPolicy first) {
     this.vertx = vertx;
-    this.bundle = bundle;
+    this.current = new Generation(0, bundle);
+    generationOf.put(first, 0);
     this.maxInstances = maxInstances;
     this.decisionEntrypoint = first.findEntrypoint(WasmBundleBuilder.DECISION);
     this.decisionsEntrypoint = first.findEntrypoint(WasmBundleBuilder.DECISIONS);
@@ -71,38 +77,43 @@ final class WasmInstancePool {
   }
 
   WasmBundle bundle() {
-    return bundle;
+    return current.bundle();
   }
 
   /**
-   * A pool for {@code next}, whose Wasm module is this pool's: the idle instances move over with
-   * the new data document instead of being compiled again, which is most of a reload's time when
-   * only data.json changed. Blocking (call on a worker thread). Returns null when no instance is
-   * idle to test-load, so that the caller builds afresh; throws {@link PolicyLoadException} when
-   * the new data fails the test evaluation (this pool keeps serving).
+   * Replaces the data document in place, for a bundle whose Wasm module is this pool's: most of a
+   * reload's time is compiling instances, and the module is byte-identical when only data.json
+   * changed. The new data is test-loaded on one idle instance first (waiting up to 200 ms for
+   * one); then every instance picks it up the next time it is lent. Blocking (a worker thread).
+   * Returns false when no instance became idle in time (the caller then builds afresh); throws
+   * {@link PolicyLoadException} when the new data fails the test evaluation (nothing changes).
    */
-  WasmInstancePool withData(WasmBundle next, String probe) {
-    OpaPolicy first = idle.pollFirst();
-    if (first == null) {
-      return null;
-    }
-    instances.decrementAndGet();
-    WasmInstancePool pool;
+  boolean replaceData(WasmBundle next, String probe) {
+    OpaPolicy trial;
     try {
-      first.data(next.data());
-      pool = new WasmInstancePool(vertx, next, maxInstances, first);
-      first.entrypoint(pool.decisionEntrypoint).evaluate(probe);
-      first.entrypoint(pool.decisionsEntrypoint).evaluate("{\"items\":[" + probe + "]}");
+      trial = idle.pollFirst(200, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    if (trial == null) {
+      return false;
+    }
+    Generation now = current;
+    try {
+      trial.data(next.data());
+      trial.entrypoint(decisionEntrypoint).evaluate(probe);
+      trial.entrypoint(decisionsEntrypoint).evaluate("{\"items\":[" + probe + "]}");
     } catch (RuntimeException e) {
+      trial.data(now.bundle().data());
+      idle.offerFirst(trial);
       throw new PolicyLoadException("the policy " + next.revision() + " fails its test evaluation: " + e.getMessage(), e);
     }
-    for (OpaPolicy moved = idle.pollFirst(); moved != null; moved = idle.pollFirst()) {
-      instances.decrementAndGet();
-      moved.data(next.data());
-      pool.instances.incrementAndGet();
-      pool.idle.offerLast(moved);
-    }
-    return pool;
+    Generation replaced = new Generation(now.number() + 1, next);
+    generationOf.put(trial, replaced.number());
+    current = replaced;
+    idle.offerFirst(trial);
+    return true;
   }
 
   int instances() {
@@ -143,6 +154,12 @@ final class WasmInstancePool {
     // an exception stays usable; one that overflowed the stack is dropped all the same.
     boolean reusable = true;
     try {
+      Generation now = current;
+      Integer has = generationOf.get(policy);
+      if (has == null || has != now.number()) {
+        policy.data(now.bundle().data());
+        generationOf.put(policy, now.number());
+      }
       return policy.entrypoint(entrypoint).evaluate(input);
     } catch (StackOverflowError e) {
       reusable = false;
@@ -152,6 +169,7 @@ final class WasmInstancePool {
         idle.offerFirst(policy);
       } else {
         instances.decrementAndGet();
+        generationOf.remove(policy);
       }
     }
   }
@@ -164,7 +182,9 @@ final class WasmInstancePool {
     }
     vertx.executeBlocking(() -> {
       while (!closed && instances.get() < goal) {
-        OpaPolicy built = instance(bundle);
+        Generation now = current;
+        OpaPolicy built = instance(now.bundle());
+        generationOf.put(built, now.number());
         instances.incrementAndGet();
         idle.offerLast(built);
       }
@@ -172,7 +192,7 @@ final class WasmInstancePool {
     }, false).onComplete(ar -> {
       growing.set(false);
       if (ar.failed()) {
-        LOG.warn("cannot add an instance of policy {}: {}", bundle.revision(), ar.cause().getMessage());
+        LOG.warn("cannot add an instance of policy {}: {}", current.bundle().revision(), ar.cause().getMessage());
       }
     });
   }

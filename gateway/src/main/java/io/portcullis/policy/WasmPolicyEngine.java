@@ -190,9 +190,11 @@ public final class WasmPolicyEngine implements PolicyEngine {
       return null;
     }
     if (old != null && java.util.Arrays.equals(old.bundle().wasm(), bundle.wasm())) {
-      WasmInstancePool moved = old.withData(bundle, PROBE);
-      if (moved != null) {
-        return moved;
+      String replaced = old.bundle().revision();
+      if (old.replaceData(bundle, PROBE)) {
+        lastError = null;
+        LOG.info("policy data reloaded from {}: revision {} replaces {}", directory.root(), bundle.revision(), replaced);
+        return null;
       }
     }
     return WasmInstancePool.load(vertx, bundle, maxInstances, PROBE);
