@@ -1,0 +1,86 @@
+package io.portcullis.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * The tamper-evidence rule. A record's line is its JSON with two fields last: {@code prev}, the
+ * {@code hash} of the record before it (64 zeros for the first record of a chain), and {@code hash},
+ * the hex SHA-256 of the line as it would read without its {@code hash} field, so {@code prev} is
+ * covered. The hash is taken over the bytes as written, never over a re-serialisation, so the
+ * verifier does not depend on how a JSON library prints numbers.
+ */
+public final class HashChain {
+  /** The {@code prev} of the very first record of a chain. */
+  public static final String GENESIS = "0".repeat(64);
+
+  private static final String HASH_FIELD = ",\"hash\":\"";
+  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+
+  private HashChain() {}
+
+  /** A record ready to write: its line (without the newline) and its hash, the next record's {@code prev}. */
+  public record Sealed(String line, String hash) {}
+
+  /** What one line claims about itself, and what its hash really is. */
+  public record Link(String eventId, String prev, String hash, String computedHash) {
+    public boolean intact() {
+      return hash.equals(computedHash);
+    }
+  }
+
+  /** Seals {@code event} as the record after the one whose hash is {@code prev}. */
+  public static Sealed seal(AuditEvent event, String prev) {
+    ObjectNode json = AuditJson.toJson(event);
+    json.put("prev", prev);
+    String body = AuditJson.write(json);
+    String hash = sha256Hex(body);
+    String line = body.substring(0, body.length() - 1) + HASH_FIELD + hash + "\"}";
+    return new Sealed(line, hash);
+  }
+
+  /**
+   * Reads the chain fields of one line.
+   *
+   * @throws IllegalArgumentException saying what is wrong with a line that is not a sealed record
+   */
+  public static Link open(String line) {
+    int at = line.lastIndexOf(HASH_FIELD);
+    if (at < 0 || !line.endsWith("\"}") || line.length() != at + HASH_FIELD.length() + 64 + 2) {
+      throw new IllegalArgumentException("not a sealed record: it does not end with a \"hash\" field");
+    }
+    String hash = line.substring(at + HASH_FIELD.length(), at + HASH_FIELD.length() + 64);
+    String body = line.substring(0, at) + "}";
+    JsonNode json;
+    try {
+      json = AuditJson.MAPPER.readTree(line);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+    }
+    if (json == null || !json.isObject()) {
+      throw new IllegalArgumentException("not a JSON object");
+    }
+    JsonNode prev = json.get("prev");
+    if (prev == null || !prev.isTextual() || !HEX64.matcher(prev.asText()).matches()) {
+      throw new IllegalArgumentException("no \"prev\" field of 64 hex digits");
+    }
+    JsonNode eventId = json.get("eventId");
+    String id = eventId == null || eventId.isNull() ? null : eventId.asText();
+    return new Link(id, prev.asText(), hash, sha256Hex(body));
+  }
+
+  static String sha256Hex(String text) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}

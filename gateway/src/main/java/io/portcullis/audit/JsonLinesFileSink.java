@@ -1,0 +1,332 @@
+package io.portcullis.audit;
+
+import io.portcullis.config.AuditConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default sink: JSON lines in rotated files, written by one dedicated thread so that no event
+ * loop waits on the disk. Up to {@code queueCapacity} records wait for the writer; past that,
+ * records wait behind them in arrival order and their futures complete later, so a slow disk slows
+ * requests down rather than losing records. With fsync {@code always} a future completes after the
+ * record is forced to disk (records that arrive together share one force); with {@code interval}
+ * or {@code never} it completes once the record is handed to the operating system. On opening, the
+ * chain continues from the last record of the newest file in the directory.
+ */
+public final class JsonLinesFileSink implements AuditSink {
+  private static final Logger LOG = LoggerFactory.getLogger(JsonLinesFileSink.class);
+
+  private enum Fsync { ALWAYS, INTERVAL, NEVER }
+
+  private record Pending(AuditEvent event, Promise<Void> promise, Context context) {}
+
+  private final AuditFiles files;
+  private final Fsync fsync;
+  private final long fsyncIntervalNanos;
+  private final int capacity;
+  private final long rotateBytes;
+  private final Duration rotateInterval;
+  private final int retainFiles;
+  private final Clock clock;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+  private final Promise<Void> closed = Promise.promise();
+  private boolean closing;
+  private volatile boolean writable = true;
+
+  // Owned by the writer thread.
+  private String prev;
+  private long nextSequence;
+  private FileChannel channel;
+  private long size;
+  private Instant openedAt;
+  private boolean dirty;
+  private long lastForceNanos = System.nanoTime();
+
+  private JsonLinesFileSink(AuditFiles files, AuditConfig config, Clock clock, String prev, long nextSequence) {
+    this.files = files;
+    this.fsync = switch (config.fsync()) {
+      case AuditConfig.FSYNC_ALWAYS -> Fsync.ALWAYS;
+      case AuditConfig.FSYNC_INTERVAL -> Fsync.INTERVAL;
+      case AuditConfig.FSYNC_NEVER -> Fsync.NEVER;
+      default -> throw new IllegalArgumentException("audit.fsync: must be always, interval or never, not " + config.fsync());
+    };
+    this.fsyncIntervalNanos = config.fsyncInterval().toNanos();
+    this.capacity = config.queueCapacity();
+    this.rotateBytes = config.rotateSize().bytes();
+    this.rotateInterval = config.rotateInterval();
+    this.retainFiles = config.retainFiles();
+    this.clock = clock;
+    this.prev = prev;
+    this.nextSequence = nextSequence;
+  }
+
+  /**
+   * Opens the sink on {@code directory} (created if missing) and starts its writer thread.
+   *
+   * @throws IOException if the directory cannot be read, or its newest record is damaged, so the
+   *     chain could not be continued
+   */
+  public static JsonLinesFileSink open(Path directory, AuditConfig config, Clock clock) throws IOException {
+    Files.createDirectories(directory);
+    AuditFiles files = new AuditFiles(directory);
+    List<Path> existing = files.list();
+    String prev = files.lastHash(existing);
+    long next = existing.isEmpty() ? 1 : AuditFiles.sequence(existing.get(existing.size() - 1)) + 1;
+    JsonLinesFileSink sink = new JsonLinesFileSink(files, config, clock, prev, next);
+    Thread writer = new Thread(sink::run, "portcullis-audit-writer");
+    writer.setDaemon(true);
+    writer.start();
+    return sink;
+  }
+
+  @Override
+  public Future<Void> record(AuditEvent event) {
+    Pending pending = new Pending(event, Promise.promise(), Vertx.currentContext());
+    synchronized (lock) {
+      if (closing) {
+        return Future.failedFuture(new AuditWriteException("the audit sink on " + files.directory() + " is closed", null));
+      }
+      if (queue.size() < capacity && waiting.isEmpty()) {
+        queue.add(pending);
+      } else {
+        waiting.add(pending);
+      }
+      lock.notifyAll();
+    }
+    return pending.promise().future();
+  }
+
+  @Override
+  public boolean writable() {
+    return writable;
+  }
+
+  /** Records not yet written: those in the queue and those waiting for room in it. */
+  public int backlog() {
+    synchronized (lock) {
+      return queue.size() + waiting.size();
+    }
+  }
+
+  @Override
+  public Future<Void> close() {
+    synchronized (lock) {
+      closing = true;
+      lock.notifyAll();
+    }
+    return closed.future();
+  }
+
+  private void run() {
+    List<Pending> batch = new ArrayList<>();
+    while (true) {
+      boolean stop;
+      synchronized (lock) {
+        try {
+          awaitWork();
+        } catch (InterruptedException e) {
+          closing = true;
+        }
+        batch.addAll(queue);
+        queue.clear();
+        while (queue.size() < capacity && !waiting.isEmpty()) {
+          queue.add(waiting.poll());
+        }
+        stop = closing && batch.isEmpty() && queue.isEmpty();
+      }
+      write(batch);
+      batch.clear();
+      forceIfDue();
+      if (stop) {
+        finish();
+        return;
+      }
+    }
+  }
+
+  private void awaitWork() throws InterruptedException {
+    while (queue.isEmpty() && !closing) {
+      if (fsync == Fsync.INTERVAL && dirty) {
+        long remaining = fsyncIntervalNanos - (System.nanoTime() - lastForceNanos);
+        if (remaining <= 0) {
+          return;
+        }
+        lock.wait(Math.max(1, remaining / 1_000_000));
+      } else {
+        lock.wait();
+      }
+    }
+  }
+
+  private void write(List<Pending> batch) {
+    List<Pending> written = new ArrayList<>();
+    for (Pending p : batch) {
+      HashChain.Sealed sealed = HashChain.seal(p.event(), prev);
+      byte[] bytes = (sealed.line() + "\n").getBytes(StandardCharsets.UTF_8);
+      try {
+        if (rotationDue(bytes.length)) {
+          settle(written);
+          closeChannel();
+        }
+        append(bytes);
+        prev = sealed.hash();
+        written.add(p);
+      } catch (IOException e) {
+        settle(written);
+        writable = false;
+        LOG.warn("audit record {} not written: {}", p.event().eventId(), e.toString());
+        fail(p, new AuditWriteException("audit record " + p.event().eventId() + " could not be written to "
+            + files.directory() + ": " + e, e));
+      }
+    }
+    settle(written);
+  }
+
+  /** Forces what was written if the policy asks for it, then completes or fails those records. */
+  private void settle(List<Pending> written) {
+    if (written.isEmpty()) {
+      return;
+    }
+    IOException failure = null;
+    // A null channel was closed by a failed write, and closing forced it.
+    if (fsync == Fsync.ALWAYS && channel != null) {
+      try {
+        channel.force(false);
+        dirty = false;
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    // Set before completing: a caller that sees its record succeed must also see the sink writable.
+    writable = failure == null;
+    for (Pending p : written) {
+      if (failure == null) {
+        complete(p);
+      } else {
+        fail(p, new AuditWriteException("audit record " + p.event().eventId() + " was written to "
+            + files.directory() + " but could not be forced to disk: " + failure, failure));
+      }
+    }
+    written.clear();
+  }
+
+  private boolean rotationDue(int length) {
+    return channel != null && size > 0
+        && (size + length > rotateBytes || !clock.instant().isBefore(openedAt.plus(rotateInterval)));
+  }
+
+  private void append(byte[] bytes) throws IOException {
+    if (channel == null) {
+      openNext();
+    }
+    long start = size;
+    try {
+      ByteBuffer buffer = ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+    } catch (IOException e) {
+      // A torn line would break the chain for every record after it.
+      try {
+        channel.truncate(start);
+      } catch (IOException truncateFailed) {
+        e.addSuppressed(truncateFailed);
+        closeChannel();
+      }
+      throw e;
+    }
+    size += bytes.length;
+    dirty = true;
+  }
+
+  private void openNext() throws IOException {
+    Instant now = clock.instant();
+    Path file = files.name(nextSequence, now);
+    try {
+      Files.createDirectories(files.directory());
+      channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new IOException("cannot create audit file " + file + " (" + e + ")", e);
+    }
+    nextSequence++;
+    size = 0;
+    openedAt = now;
+    try {
+      files.prune(retainFiles);
+    } catch (IOException e) {
+      LOG.warn("old audit files in {} could not be removed: {}", files.directory(), e.toString());
+    }
+  }
+
+  private void forceIfDue() {
+    if (fsync != Fsync.INTERVAL || !dirty || channel == null
+        || System.nanoTime() - lastForceNanos < fsyncIntervalNanos) {
+      return;
+    }
+    try {
+      channel.force(false);
+      dirty = false;
+      lastForceNanos = System.nanoTime();
+    } catch (IOException e) {
+      writable = false;
+      LOG.warn("audit file in {} could not be forced to disk: {}", files.directory(), e.toString());
+    }
+  }
+
+  private void closeChannel() {
+    if (channel == null) {
+      return;
+    }
+    try {
+      if (fsync != Fsync.NEVER && dirty) {
+        channel.force(false);
+      }
+      channel.close();
+    } catch (IOException e) {
+      LOG.warn("audit file in {} did not close cleanly: {}", files.directory(), e.toString());
+    }
+    channel = null;
+    dirty = false;
+  }
+
+  private void finish() {
+    closeChannel();
+    closed.tryComplete();
+  }
+
+  private static void complete(Pending p) {
+    if (p.context() == null) {
+      p.promise().complete();
+    } else {
+      p.context().runOnContext(v -> p.promise().complete());
+    }
+  }
+
+  private static void fail(Pending p, Throwable cause) {
+    if (p.context() == null) {
+      p.promise().fail(cause);
+    } else {
+      p.context().runOnContext(v -> p.promise().fail(cause));
+    }
+  }
+}

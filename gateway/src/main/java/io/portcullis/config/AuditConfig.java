@@ -1,0 +1,46 @@
+package io.portcullis.config;
+
+import java.time.Duration;
+
+/**
+ * The audit log. {@code sink}: {@code file} (default: JSON lines under {@code directory}) or
+ * {@code stdout} (for container log shipping). {@code fsync}: {@code always} (default: a record
+ * counts as written only once it is forced to disk), {@code interval} (forced every
+ * {@code fsyncInterval}) or {@code never}. {@code queueCapacity} bounds the records waiting for the
+ * writer; past it, requests wait. A file is rotated past {@code rotateSize} or {@code rotateInterval},
+ * and the newest {@code retainFiles} are kept. {@code required: true} (default) refuses tools/call
+ * while the sink cannot write.
+ */
+public record AuditConfig(
+    String sink,
+    String directory,
+    String fsync,
+    Duration fsyncInterval,
+    Integer queueCapacity,
+    ByteSize rotateSize,
+    Duration rotateInterval,
+    Integer retainFiles,
+    Boolean required) {
+  public static final String FILE = "file";
+  public static final String STDOUT = "stdout";
+  public static final String FSYNC_ALWAYS = "always";
+  public static final String FSYNC_INTERVAL = "interval";
+  public static final String FSYNC_NEVER = "never";
+
+  public AuditConfig {
+    sink = sink == null ? FILE : sink;
+    directory = directory == null ? "audit" : directory;
+    fsync = fsync == null ? FSYNC_ALWAYS : fsync;
+    fsyncInterval = fsyncInterval == null ? Duration.ofSeconds(1) : fsyncInterval;
+    queueCapacity = queueCapacity == null ? 4096 : queueCapacity;
+    rotateSize = rotateSize == null ? ByteSize.ofMebibytes(64) : rotateSize;
+    rotateInterval = rotateInterval == null ? Duration.ofDays(1) : rotateInterval;
+    retainFiles = retainFiles == null ? 30 : retainFiles;
+    required = required == null || required;
+  }
+
+  /** The defaults: a file sink under {@code audit/}, fsync per record. */
+  public static AuditConfig defaults() {
+    return new AuditConfig(null, null, null, null, null, null, null, null, null);
+  }
+}

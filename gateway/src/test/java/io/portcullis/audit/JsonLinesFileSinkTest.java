@@ -1,0 +1,295 @@
+package io.portcullis.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portcullis.config.AuditConfig;
+import io.portcullis.config.ByteSize;
+import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(30)
+class JsonLinesFileSinkTest {
+  @TempDir
+  Path dir;
+
+  private final TestClock clock = new TestClock();
+  private final List<JsonLinesFileSink> opened = new ArrayList<>();
+
+  @AfterEach
+  void closeSinks() throws Exception {
+    for (JsonLinesFileSink sink : opened) {
+      await(sink.close());
+    }
+  }
+
+  private static AuditConfig config(String fsync, int queue, long rotateBytes, Duration rotateEvery, int retain) {
+    return new AuditConfig(AuditConfig.FILE, null, fsync, Duration.ofMillis(50), queue,
+        new ByteSize(rotateBytes), rotateEvery, retain, null);
+  }
+
+  private JsonLinesFileSink open(AuditConfig config) throws Exception {
+    JsonLinesFileSink sink = JsonLinesFileSink.open(dir, config, clock);
+    opened.add(sink);
+    return sink;
+  }
+
+  private JsonLinesFileSink openDefault() throws Exception {
+    return open(config(AuditConfig.FSYNC_ALWAYS, 16, 1 << 20, Duration.ofDays(1), 100));
+  }
+
+  private static void await(Future<Void> future) throws Exception {
+    future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  private static void recordAll(AuditSink sink, String... ids) throws Exception {
+    for (String id : ids) {
+      await(sink.record(AuditEvents.toolCall(id)));
+    }
+  }
+
+  private List<Path> files() throws Exception {
+    return new AuditFiles(dir).list();
+  }
+
+  private List<String> eventIds() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (Path file : files()) {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        ids.add(HashChain.open(line).eventId());
+      }
+    }
+    return ids;
+  }
+
+  private AuditVerifier.Result verify() throws Exception {
+    return AuditVerifier.verify(files());
+  }
+
+  @Nested
+  class TheChain {
+    @Test
+    void continuesAcrossFilesRotatedBySize() throws Exception {
+      JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_ALWAYS, 16, 1500, Duration.ofDays(1), 100));
+
+      recordAll(sink, "e1", "e2", "e3", "e4", "e5");
+
+      assertThat(files()).hasSizeGreaterThan(1);
+      assertThat(eventIds()).containsExactly("e1", "e2", "e3", "e4", "e5");
+      AuditVerifier.Result result = verify();
+      assertThat(result.intact()).isTrue();
+      assertThat(result.records()).isEqualTo(5);
+      assertThat(result.startsAt()).isEqualTo(HashChain.GENESIS);
+    }
+
+    @Test
+    void continuesAcrossFilesRotatedByTime() throws Exception {
+      JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_ALWAYS, 16, 1 << 20, Duration.ofHours(1), 100));
+
+      recordAll(sink, "e1", "e2");
+      clock.advance(Duration.ofMinutes(61));
+      recordAll(sink, "e3");
+
+      assertThat(files()).hasSize(2);
+      assertThat(Files.readAllLines(files().get(1))).hasSize(1);
+      assertThat(verify().intact()).isTrue();
+    }
+
+    @Test
+    void continuesAfterARestartFromTheNewestFile() throws Exception {
+      JsonLinesFileSink first = openDefault();
+      recordAll(first, "e1", "e2");
+      await(first.close());
+
+      recordAll(openDefault(), "e3");
+
+      assertThat(files()).hasSize(2);
+      assertThat(eventIds()).containsExactly("e1", "e2", "e3");
+      assertThat(verify().intact()).isTrue();
+    }
+
+    @Test
+    void cutsOffALineWhoseWriteWasInterruptedBeforeContinuing() throws Exception {
+      JsonLinesFileSink first = openDefault();
+      recordAll(first, "e1", "e2");
+      await(first.close());
+      Path newest = files().get(files().size() - 1);
+      Files.writeString(newest, "{\"time\":\"2025-", java.nio.file.StandardOpenOption.APPEND);
+
+      recordAll(openDefault(), "e3");
+
+      assertThat(eventIds()).containsExactly("e1", "e2", "e3");
+      assertThat(verify().intact()).isTrue();
+    }
+
+    @Test
+    void keepsOnlyTheNewestFilesAndTheRestStillVerifies() throws Exception {
+      JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_ALWAYS, 16, 1, Duration.ofDays(1), 3));
+
+      recordAll(sink, "e1", "e2", "e3", "e4", "e5", "e6");
+
+      assertThat(files()).hasSize(3);
+      assertThat(eventIds()).containsExactly("e4", "e5", "e6");
+      AuditVerifier.Result result = verify();
+      assertThat(result.intact()).isTrue();
+      assertThat(result.startsAt()).isNotEqualTo(HashChain.GENESIS);
+    }
+  }
+
+  @Nested
+  class AFullQueue {
+    @Test
+    void makesCallersWaitAndLosesNothing() throws Exception {
+      JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_ALWAYS, 2, 1 << 20, Duration.ofDays(1), 100));
+      Queue<String> completed = new ConcurrentLinkedQueue<>();
+      List<Future<Void>> futures = new CopyOnWriteArrayList<>();
+      ExecutorService callers = Executors.newFixedThreadPool(8);
+      try {
+        for (int t = 0; t < 8; t++) {
+          int thread = t;
+          callers.submit(() -> {
+            for (int i = 0; i < 50; i++) {
+              String id = "t" + thread + "-" + i;
+              futures.add(sink.record(AuditEvents.toolCall(id)).onSuccess(v -> completed.add(id)));
+            }
+          });
+        }
+      } finally {
+        callers.shutdown();
+        assertThat(callers.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+      }
+
+      for (Future<Void> future : futures) {
+        await(future);
+      }
+
+      assertThat(futures).hasSize(400);
+      assertThat(eventIds()).hasSize(400).containsExactlyElementsOf(completed);
+      assertThat(verify().intact()).isTrue();
+      assertThat(sink.backlog()).isZero();
+    }
+  }
+
+  @Nested
+  class AnUnwritableDirectory {
+    @Test
+    void failsTheRecordAndClearsWritableUntilAWriteSucceedsAgain() throws Exception {
+      JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_ALWAYS, 16, 1, Duration.ofDays(1), 100));
+      recordAll(sink, "e1");
+      // Runs as root in CI, where permissions do not stop writes: a file in the directory's place does.
+      Path aside = dir.resolveSibling(dir.getFileName() + "-aside");
+      Files.move(dir, aside);
+      Files.writeString(dir, "not a directory");
+
+      Future<Void> failed = sink.record(AuditEvents.toolCall("e2"));
+      assertThatThrownBy(() -> await(failed))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOf(AuditWriteException.class)
+          .hasMessageContaining("e2")
+          .hasMessageContaining(dir.toString());
+      assertThat(sink.writable()).isFalse();
+
+      Files.delete(dir);
+      Files.move(aside, dir);
+      recordAll(sink, "e3");
+
+      assertThat(sink.writable()).isTrue();
+      assertThat(eventIds()).containsExactly("e1", "e3");
+      assertThat(verify().intact()).isTrue();
+    }
+  }
+
+  @Nested
+  class FsyncAlways {
+    @Test
+    void completesARecordOnlyOnceItsLineIsInTheFile() throws Exception {
+      JsonLinesFileSink sink = openDefault();
+      List<Boolean> onDiskAtCompletion = new CopyOnWriteArrayList<>();
+
+      for (int i = 0; i < 20; i++) {
+        String id = "e" + i;
+        await(sink.record(AuditEvents.toolCall(id)).map(v -> {
+          onDiskAtCompletion.add(fileContains(id));
+          return null;
+        }));
+      }
+
+      assertThat(onDiskAtCompletion).hasSize(20).containsOnly(true);
+    }
+
+    private boolean fileContains(String id) {
+      try {
+        return eventIds().contains(id);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  @Nested
+  class Closing {
+    @Test
+    void writesEverythingQueuedThenRefusesNewRecords() throws Exception {
+      JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_NEVER, 4, 1 << 20, Duration.ofDays(1), 100));
+      List<Future<Void>> futures = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        futures.add(sink.record(AuditEvents.toolCall("e" + i)));
+      }
+
+      await(sink.close());
+
+      for (Future<Void> future : futures) {
+        assertThat(future.succeeded()).isTrue();
+      }
+      assertThat(eventIds()).hasSize(50);
+      assertThatThrownBy(() -> await(sink.record(AuditEvents.toolCall("late"))))
+          .cause().isInstanceOf(AuditWriteException.class).hasMessageContaining("closed");
+    }
+  }
+
+  /** A clock the test moves forward by hand. */
+  static final class TestClock extends Clock {
+    private volatile Instant now = Instant.parse("2025-01-02T03:04:05Z");
+
+    void advance(Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+}
