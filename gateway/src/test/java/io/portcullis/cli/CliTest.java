@@ -104,6 +104,32 @@ class CliTest {
   }
 
   @Nested
+  class Audit {
+    @Test
+    void verifyChecksTheChainOfTheFilesItIsGiven() throws Exception {
+      var sink = io.portcullis.audit.JsonLinesFileSink.open(dir, io.portcullis.config.AuditConfig.defaults(), java.time.Clock.systemUTC());
+      for (int i = 0; i < 3; i++) {
+        sink.record(new io.portcullis.audit.AuditEvent(java.time.Instant.now(), "event-" + i, null, null, null, null, null, null,
+            "tools/call", null, null, null, null, null, null, null, null, null)).toCompletionStage().toCompletableFuture().get();
+      }
+      sink.close().toCompletionStage().toCompletableFuture().get();
+      Path log;
+      try (var files = Files.list(dir)) {
+        log = files.filter(f -> f.getFileName().toString().endsWith(".jsonl")).findFirst().orElseThrow();
+      }
+
+      Result intact = execute("audit", "verify", log.toString());
+      assertThat(intact.exitCode()).as(intact.stderr()).isZero();
+      assertThat(intact.stdout()).contains("3 records, chain intact");
+
+      Files.writeString(log, Files.readString(log).replaceFirst("event-1", "event-X"));
+      Result edited = execute("audit", "verify", log.toString());
+      assertThat(edited.exitCode()).isNotZero();
+      assertThat(edited.stdout() + edited.stderr()).contains(":2");
+    }
+  }
+
+  @Nested
   class Policy {
     @Test
     void explainPrintsTheInputAndTheDecisionWithItsReasonsWithoutAGateway() throws Exception {
