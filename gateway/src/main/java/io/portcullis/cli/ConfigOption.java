@@ -16,6 +16,22 @@ final class ConfigOption {
     return file == null ? loader.loadEmbeddedDefault() : loader.load(file);
   }
 
+  /** The configuration, or null after printing its problems to stderr (the caller exits non-zero). */
+  PortcullisConfig loadOrReport() {
+    try {
+      return load();
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      return null;
+    }
+  }
+
+  /** The installation directory: PORTCULLIS_HOME (set by the launcher), else the working directory. */
+  static java.nio.file.Path home() {
+    String home = System.getenv("PORTCULLIS_HOME");
+    return java.nio.file.Path.of(home == null ? "." : home).toAbsolutePath();
+  }
+
   String describe() {
     return file == null ? "(embedded default)" : file.toString();
   }

@@ -2,7 +2,6 @@ package io.portcullis.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portcullis.config.ConfigException;
 import io.portcullis.config.PortcullisConfig;
 import io.portcullis.mcp.JsonRpcCodec;
 import io.portcullis.policy.Decision;
@@ -45,18 +44,10 @@ final class PolicyExplainCommand implements Callable<Integer> {
   @Option(names = "--annotations", paramLabel = "T.json", description = "The tool's annotations, as its backend lists them")
   Path annotations;
 
-  static Path home() {
-    String home = System.getenv("PORTCULLIS_HOME");
-    return Path.of(home == null ? "." : home).toAbsolutePath();
-  }
-
   @Override
   public Integer call() throws Exception {
-    PortcullisConfig loaded;
-    try {
-      loaded = config.load();
-    } catch (ConfigException e) {
-      System.err.println(e.getMessage());
+    PortcullisConfig loaded = config.loadOrReport();
+    if (loaded == null) {
       return 2;
     }
     String backendName = backend != null ? backend : loaded.backends().get(0).name();
@@ -71,7 +62,7 @@ final class PolicyExplainCommand implements Callable<Integer> {
         arguments == null ? JsonRpcCodec.object() : read(arguments), null, null);
 
     Vertx vertx = Vertx.vertx();
-    PolicyEngine engine = PolicyEngines.create(vertx, loaded.policy(), home());
+    PolicyEngine engine = PolicyEngines.create(vertx, loaded.policy(), ConfigOption.home());
     try {
       engine.start().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
       Decision decision = engine.decide(input).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -1,6 +1,5 @@
 package io.portcullis.cli;
 
-import io.portcullis.config.ConfigException;
 import io.portcullis.config.PortcullisConfig;
 import io.portcullis.policy.OpaBinary;
 import java.nio.file.Path;
@@ -16,14 +15,11 @@ final class PolicyTestCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PortcullisConfig loaded;
-    try {
-      loaded = config.load();
-    } catch (ConfigException e) {
-      System.err.println(e.getMessage());
+    PortcullisConfig loaded = config.loadOrReport();
+    if (loaded == null) {
       return 2;
     }
-    Path home = PolicyExplainCommand.home();
+    Path home = ConfigOption.home();
     Path opa = OpaBinary.locate(loaded.policy().opaBinary(), home);
     Path directory = home.resolve(loaded.policy().directory());
     Process process = new ProcessBuilder(opa.toString(), "test", "--verbose", directory.toString()).inheritIO().start();

@@ -1,7 +1,6 @@
 package io.portcullis.cli;
 
 import io.portcullis.Gateway;
-import io.portcullis.config.ConfigException;
 import io.portcullis.config.PortcullisConfig;
 import io.portcullis.config.ServerConfig;
 import io.vertx.core.Vertx;
@@ -28,13 +27,11 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PortcullisConfig loaded;
-    try {
-      loaded = withPort(config.load());
-    } catch (ConfigException e) {
-      System.err.println(e.getMessage());
+    PortcullisConfig configured = config.loadOrReport();
+    if (configured == null) {
       return 2;
     }
+    PortcullisConfig loaded = withPort(configured);
     Vertx vertx = Vertx.vertx();
     Gateway gateway = new Gateway(vertx, loaded);
     try {
