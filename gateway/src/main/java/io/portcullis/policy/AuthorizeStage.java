@@ -127,7 +127,9 @@ public final class AuthorizeStage implements Stage {
 
   /**
    * Decides {@code input}. A denied target the principal may not even list ({@code listAction})
-   * is answered like one that does not exist; a visible one gets a readable denial.
+   * is answered like one that does not exist; a visible one gets a readable denial. After a deny,
+   * the call and its listing are decided again together, in one evaluation against one policy
+   * revision, so that a reload between two decisions cannot turn a hidden tool into a visible one.
    */
   private Future<Exchange> authorize(Exchange exchange, JsonRpcRequest request, ObjectNode input, String listAction,
       int unknownCode, String unknownMessage) {
@@ -140,29 +142,38 @@ public final class AuthorizeStage implements Stage {
             exchange.principal() == null ? "-" : exchange.principal().subject(), decision.decisionId(), decision.reasons());
         return Future.succeededFuture(exchange);
       }
-      if (decision.outcome() == Decision.Outcome.ERROR) {
-        LOG.warn("policy could not decide {} (decision {}): {}", request.method(), decision.decisionId(), decision.reasons());
-        return Future.failedFuture(refusal(Failure.POLICY_ERROR, request, JsonRpcErrorCodes.POLICY_ERROR,
-            "Refused: the policy could not decide this request", decision, false));
-      }
-      if (!decision.requiredScopes().isEmpty()) {
-        return Future.failedFuture(GatewayException.oauth(Failure.INSUFFICIENT_SCOPE, "insufficient_scope",
-            "this request needs the scope " + String.join(" ", decision.requiredScopes()),
-            "Bearer error=\"insufficient_scope\", scope=\"" + String.join(" ", decision.requiredScopes())
-                + "\", resource_metadata=\"" + endpoint.resourceMetadataUrl() + "\""));
-      }
-      if (listAction == null) {
-        return Future.failedFuture(refusal(Failure.POLICY_DENIED, request, JsonRpcErrorCodes.POLICY_DENIED,
-            "Denied by policy: " + String.join("; ", decision.reasons()), decision, true));
+      if (decision.outcome() == Decision.Outcome.ERROR || listAction == null) {
+        return refuse(exchange, request, decision, true, unknownCode, unknownMessage);
       }
       ObjectNode listing = PolicyInputs.withTarget(input, (ObjectNode) input.get("target"));
       listing.put("action", listAction);
       listing.remove("arguments");
-      return engine.decide(listing).compose(visible -> Future.failedFuture(visible.allowed()
-          ? refusal(Failure.POLICY_DENIED, request, JsonRpcErrorCodes.POLICY_DENIED,
-              "Denied by policy: " + String.join("; ", decision.reasons()), decision, true)
-          : unknown(request, unknownCode, unknownMessage)));
+      return engine.decideAll(java.util.List.of(input, listing)).compose(both -> both.size() == 2 && both.get(0).allowed()
+          ? Future.succeededFuture(exchange)
+          : refuse(exchange, request, both.size() == 2 ? both.get(0) : decision,
+              both.size() == 2 && both.get(1).allowed(), unknownCode, unknownMessage));
     });
+  }
+
+  /** The client's answer to a refused decision; {@code visible} says whether the target may be named. */
+  private Future<Exchange> refuse(Exchange exchange, JsonRpcRequest request, Decision decision, boolean visible,
+      int unknownCode, String unknownMessage) {
+    if (decision.outcome() == Decision.Outcome.ERROR) {
+      LOG.warn("policy could not decide {} (decision {}): {}", request.method(), decision.decisionId(), decision.reasons());
+      return Future.failedFuture(refusal(Failure.POLICY_ERROR, request, JsonRpcErrorCodes.POLICY_ERROR,
+          "Refused: the policy could not decide this request", decision, false));
+    }
+    if (!decision.requiredScopes().isEmpty()) {
+      return Future.failedFuture(GatewayException.oauth(Failure.INSUFFICIENT_SCOPE, "insufficient_scope",
+          "this request needs the scope " + String.join(" ", decision.requiredScopes()),
+          "Bearer error=\"insufficient_scope\", scope=\"" + String.join(" ", decision.requiredScopes())
+              + "\", resource_metadata=\"" + endpoint.resourceMetadataUrl() + "\""));
+    }
+    if (!visible) {
+      return Future.failedFuture(unknown(request, unknownCode, unknownMessage));
+    }
+    return Future.failedFuture(refusal(Failure.POLICY_DENIED, request, JsonRpcErrorCodes.POLICY_DENIED,
+        "Denied by policy: " + String.join("; ", decision.reasons()), decision, true));
   }
 
   private static GatewayException refusal(Failure failure, JsonRpcRequest request, int code, String message, Decision decision,

@@ -88,7 +88,8 @@ final class HttpUpstreamSession implements UpstreamSession {
     InFlightRequests inFlight = backend.inFlight();
     long upstreamId = inFlight.nextUpstreamId();
     MessageQueue<Outbound> replies = MessageQueue.onCurrentContext(backend.vertx());
-    inFlight.add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies));
+    inFlight.add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies,
+        request.method()));
     Buffer body = JsonRpcCodec.encode(ids.requestToUpstream(request, upstreamId));
     long firstByte = backend.config().firstByteTimeout().toMillis();
     return backend.send(HttpMethod.POST, upstreamSessionId, protocolVersion, body, null, firstByte)
@@ -146,7 +147,7 @@ final class HttpUpstreamSession implements UpstreamSession {
     boolean[] resumable = {false};
     SseParser parser = new SseParser(event -> {
       resumable[0] |= event.id() != null;
-      Outbound out = translateEvent(event);
+      Outbound out = translateEvent(event, upstreamId);
       if (out != null && !replies.offer(out)) {
         response.pause();
       }
@@ -170,13 +171,21 @@ final class HttpUpstreamSession implements UpstreamSession {
           ? new GatewayException(Failure.BACKEND_UNAVAILABLE, "backend '" + backend.name() + "' ended the stream without answering")
           : UpstreamFailures.of(backend.name(), error);
       replies.offer(new Outbound(null, ErrorResponder.asJsonRpc(failure, clientId)));
+    } else if (unanswered) {
+      // The backend may answer on a resumed GET stream; if nothing claims the answer in time, forget it.
+      backend.vertx().setTimer(backend.config().streamIdleTimeout().toMillis(), t -> backend.inFlight().remove(upstreamId));
     } else if (error != null) {
       LOG.debug("stream from backend '{}' ended: {}", backend.name(), error.toString());
     }
     replies.end();
   }
 
-  private Outbound translateEvent(SseEvent event) {
+  /**
+   * A backend event as the client sees it, or null to drop it. Only this session's requests are
+   * answered here; a list's answer that arrives outside its own request's stream (replayed on a
+   * resumed GET, say) is refused rather than relayed unfiltered by policy.
+   */
+  private Outbound translateEvent(SseEvent event, long ownUpstreamId) {
     String data = event.data();
     if (data.isBlank()) {
       return event.id() == null && event.retryMillis() == null ? null : new Outbound(event.id(), null, event.retryMillis());
@@ -188,9 +197,18 @@ final class HttpUpstreamSession implements UpstreamSession {
       LOG.warn("backend '{}' sent an event that is not a JSON-RPC message: {}", backend.name(), e.getMessage());
       return null;
     }
+    InFlightRequests.Entry owner = ids.owningRequest(upstream);
+    if (owner != null && owner.owner() != this) {
+      LOG.warn("backend '{}' sent another session's message on this session's stream; dropped", backend.name());
+      return null;
+    }
     JsonRpcMessage message = ids.toClient(upstream);
     if (upstream instanceof JsonRpcResponse r && r.id().canConvertToLong()) {
       backend.inFlight().remove(r.id().asLong());
+      if (owner != null && owner.isList() && r.id().asLong() != ownUpstreamId) {
+        message = JsonRpcResponse.failure(owner.clientId(), io.portcullis.mcp.JsonRpcError.of(
+            io.portcullis.mcp.JsonRpcErrorCodes.INTERNAL_ERROR, "the list's answer arrived outside its request's stream; ask again"));
+      }
     }
     return message == null ? null : new Outbound(event.id(), message, event.retryMillis());
   }

@@ -15,7 +15,15 @@ final class InFlightRequests {
    * token, and where the answer goes.
    */
   record Entry(long upstreamId, Object owner, JsonNode clientId, JsonNode clientProgressToken,
-      MessageQueue<Outbound> replies) {
+      MessageQueue<Outbound> replies, String method) {
+    Entry(long upstreamId, Object owner, JsonNode clientId, JsonNode clientProgressToken, MessageQueue<Outbound> replies) {
+      this(upstreamId, owner, clientId, clientProgressToken, replies, null);
+    }
+
+    /** Whether this is a list whose answer policy must filter (which happens only on its own stream). */
+    boolean isList() {
+      return method != null && method.endsWith("/list") && !method.equals("roots/list");
+    }
   }
 
   private final AtomicLong nextId = new AtomicLong(1);

@@ -49,7 +49,7 @@ public final class StdioBackend implements Backend {
   private Context context;
   private StdioProcess process;
   private Promise<Void> ready = Promise.promise();
-  private JsonNode initializeResult;
+  private volatile JsonNode initializeResult;
   private long backoffMillis;
   private long launchedAt;
   private boolean stopped;
@@ -88,11 +88,15 @@ public final class StdioBackend implements Backend {
 
   @Override
   public Future<UpstreamSession> open(JsonRpcRequest initialize, SessionEvents events) {
-    return whenReady().map(v -> {
+    return whenReady().compose(v -> {
+      JsonNode result = initializeResult;
+      if (result == null) {
+        return Future.failedFuture(new GatewayException(Failure.BACKEND_UNAVAILABLE, "backend '" + name + "' restarted; try again"));
+      }
       JsonNode capabilities = initialize.params() == null ? null : initialize.params().get("capabilities");
-      StdioUpstreamSession session = new StdioUpstreamSession(this, initializeResult, capabilities);
+      StdioUpstreamSession session = new StdioUpstreamSession(this, result, capabilities);
       sessions.add(session);
-      return session;
+      return Future.<UpstreamSession>succeededFuture(session);
     });
   }
 
@@ -207,6 +211,10 @@ public final class StdioBackend implements Backend {
       return;
     }
     JsonRpcMessage forClient = ids.toClient(message);
+    if (forClient == null) {
+      // An answer or progress for a request no longer in flight (timed out, cancelled): nobody to tell.
+      return;
+    }
     if (message instanceof JsonRpcResponse) {
       if (owner != null) {
         inFlight.remove(owner.upstreamId());

@@ -71,7 +71,7 @@ final class StdioUpstreamSession implements UpstreamSession {
             inFlight.remove(upstreamId);
             requestEnded(upstreamId);
           })
-          .map(v -> new Reply(Reply.Mode.ADAPTIVE, replies, () -> { }));
+          .map(v -> new Reply(Reply.Mode.ADAPTIVE, replies, () -> abandoned(upstreamId)));
     })).recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e).withRequestId(request.id())));
   }
 
@@ -104,6 +104,19 @@ final class StdioUpstreamSession implements UpstreamSession {
     entry.replies().end();
     var params = io.portcullis.mcp.JsonRpcCodec.object().put("requestId", upstreamId).put("reason", "timed out at the gateway");
     backend.write(new JsonRpcNotification(McpMethods.CANCELLED, params));
+  }
+
+  /** The client went away before the answer: stop waiting for it, and tell the process. */
+  private void abandoned(long upstreamId) {
+    backend.onContext(() -> {
+      InFlightRequests.Entry entry = backend.inFlight().remove(upstreamId);
+      if (entry != null) {
+        requestEnded(upstreamId);
+        var params = io.portcullis.mcp.JsonRpcCodec.object().put("requestId", upstreamId).put("reason", "the client went away");
+        return backend.write(new JsonRpcNotification(McpMethods.CANCELLED, params));
+      }
+      return Future.succeededFuture();
+    });
   }
 
   void requestProgressed(long upstreamId) {
