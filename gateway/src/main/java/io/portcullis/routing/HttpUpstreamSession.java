@@ -42,7 +42,8 @@ final class HttpUpstreamSession implements UpstreamSession {
 
   static Future<UpstreamSession> open(HttpBackend backend, JsonRpcRequest initialize) {
     HttpUpstreamSession session = new HttpUpstreamSession(backend);
-    return session.exchange(initialize, null).compose(reply -> session.awaitInitializeResult(reply));
+    return session.exchange(initialize, null).compose(reply -> session.awaitInitializeResult(reply))
+        .onFailure(e -> session.close());
   }
 
   private Future<UpstreamSession> awaitInitializeResult(Reply reply) {

@@ -43,6 +43,12 @@ public final class ReplyWriter {
   private Future<Void> start() {
     ReadStream<Outbound> messages = reply.messages();
     session.streamOpened();
+    if (response.closed()) {
+      // The client left while the request was on its way: a close handler set now would never run.
+      reply.abandon().run();
+      finish();
+      return done.future();
+    }
     response.closeHandler(v -> {
       if (!response.ended()) {
         reply.abandon().run();
