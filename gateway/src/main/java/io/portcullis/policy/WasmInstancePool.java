@@ -29,6 +29,12 @@ final class WasmInstancePool {
   }
 
   private final Vertx vertx;
+  /**
+   * Instances are compiled here, apart from the shared worker pool where waiting callers park:
+   * under load those waiters could otherwise take every worker and leave none to build the
+   * instance they wait for.
+   */
+  private final io.vertx.core.WorkerExecutor builder;
   private volatile Generation current;
   private final java.util.Map<OpaPolicy, Integer> generationOf = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private final int maxInstances;
@@ -41,6 +47,7 @@ final class WasmInstancePool {
 
   private WasmInstancePool(Vertx vertx, WasmBundle bundle, int maxInstances, OpaPolicy first) {
     this.vertx = vertx;
+    this.builder = vertx.createSharedWorkerExecutor("portcullis-policy-instances", 1);
     this.current = new Generation(0, bundle);
     generationOf.put(first, 0);
     this.maxInstances = maxInstances;
@@ -180,7 +187,7 @@ final class WasmInstancePool {
     if (closed || instances.get() >= goal || !growing.compareAndSet(false, true)) {
       return;
     }
-    vertx.executeBlocking(() -> {
+    builder.executeBlocking(() -> {
       while (!closed && instances.get() < goal) {
         Generation now = current;
         OpaPolicy built = instance(now.bundle());
@@ -204,6 +211,7 @@ final class WasmInstancePool {
    */
   void close() {
     closed = true;
+    builder.close();
   }
 
   private static OpaPolicy instance(WasmBundle bundle) {

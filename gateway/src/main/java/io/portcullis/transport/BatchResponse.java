@@ -30,6 +30,7 @@ final class BatchResponse {
   private final List<JsonRpcMessage> batch;
   private final boolean hasRequests;
   private final List<ReadStream<Outbound>> paused = new ArrayList<>();
+  private final List<Reply> relayed = new ArrayList<>();
   private int pending;
   private GatewayException firstFailure;
 
@@ -47,6 +48,13 @@ final class BatchResponse {
         List<ReadStream<Outbound>> resume = List.copyOf(paused);
         paused.clear();
         resume.forEach(ReadStream::resume);
+      });
+      // A client that goes away abandons every reply still coming; paused ones run out unwritten.
+      response.closeHandler(v -> {
+        List.copyOf(relayed).forEach(r -> r.abandon().run());
+        List<ReadStream<Outbound>> stuck = List.copyOf(paused);
+        paused.clear();
+        stuck.forEach(ReadStream::resume);
       });
     }
   }
@@ -99,13 +107,14 @@ final class BatchResponse {
     @Override
     public Future<Void> relay(Reply reply, GatewaySession session) {
       Promise<Void> relayed = Promise.promise();
+      BatchResponse.this.relayed.add(reply);
       ReadStream<Outbound> messages = reply.messages();
       session.streamOpened();
       messages.handler(out -> {
         if (out.message() != null) {
           write(out.message());
         }
-        if (response.writeQueueFull()) {
+        if (response.writeQueueFull() && !response.closed()) {
           messages.pause();
           paused.add(messages);
         }
