@@ -271,13 +271,33 @@ public final class StdioBackend implements Backend {
     write(JsonRpcResponse.failure(original.id(), JsonRpcError.of(JsonRpcErrorCodes.INTERNAL_ERROR, why)));
   }
 
+  /**
+   * A notification the process sent outside any request. Resource updates go to the sessions
+   * subscribed to that resource, and list changes (which say nothing about anyone's data) to all.
+   * Anything else — log messages above all, which may carry another user's data — goes to a
+   * session only when it can be nobody else's: the only session on the process, or the only one
+   * with requests in flight; otherwise it is dropped.
+   */
   private void deliverNotification(JsonRpcNotification notification) {
-    if (McpMethods.RESOURCES_UPDATED.equals(notification.method())) {
+    String method = notification.method();
+    if (McpMethods.RESOURCES_UPDATED.equals(method)) {
       String uri = notification.params() == null ? null : notification.params().path("uri").asText(null);
       sessions.stream().filter(s -> s.isSubscribed(uri)).forEach(s -> s.push(notification));
       return;
     }
-    sessions.forEach(s -> s.push(notification));
+    if (method.startsWith("notifications/") && method.endsWith("/list_changed")) {
+      sessions.forEach(s -> s.push(notification));
+      return;
+    }
+    var waiting = inFlight.owners();
+    waiting.remove(this);
+    if (sessions.size() == 1) {
+      sessions.forEach(s -> s.push(notification));
+    } else if (waiting.size() == 1) {
+      ((StdioUpstreamSession) waiting.iterator().next()).push(notification);
+    } else {
+      LOG.debug("backend '{}': dropped {}: {} sessions share the process and it names none", name, method, sessions.size());
+    }
   }
 
   private void exited(int code) {

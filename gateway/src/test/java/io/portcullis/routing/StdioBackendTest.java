@@ -1,6 +1,7 @@
 package io.portcullis.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -118,6 +119,27 @@ class StdioBackendTest {
       assertThat(logged.get(15, java.util.concurrent.TimeUnit.SECONDS)).contains("\"level\"");
       assertThat(mcp.method("GET").session(session).header("Accept", "text/event-stream").send().statusCode())
           .as("one GET stream per session on a shared process").isEqualTo(409);
+    }
+
+    @Test
+    void aLogMessageReachesOnlyTheSessionItCanBelongTo() throws Exception {
+      String alice = mcp.openSession();
+      String bob = mcp.openSession();
+      var aliceStream = mcp.method("GET").session(alice).header("Accept", "text/event-stream").send(HttpResponse.BodyHandlers.ofLines());
+      var bobStream = mcp.method("GET").session(bob).header("Accept", "text/event-stream").send(HttpResponse.BodyHandlers.ofLines());
+      var bobLogged = java.util.concurrent.CompletableFuture.supplyAsync(() -> bobStream.body()
+          .filter(l -> l.startsWith("data: ") && l.contains("notifications/message")).findFirst().orElse(null));
+
+      // The process logs once while alice's call is in flight (hers alone), then every 5 s while
+      // nobody's is (it could be anyone's: two sessions share the process).
+      HttpResponse<String> toggled = mcp.post(call(5, "toggle-simulated-logging", "{}", null)).session(alice).send();
+      assertThat(answer(toggled, 5).has("result")).isTrue();
+
+      var aliceLogged = java.util.concurrent.CompletableFuture.supplyAsync(() -> aliceStream.body()
+          .filter(l -> l.startsWith("data: ") && l.contains("notifications/message")).findFirst().orElse(null));
+      assertThat(aliceLogged.get(15, java.util.concurrent.TimeUnit.SECONDS)).contains("\"level\"");
+      assertThatThrownBy(() -> bobLogged.get(7, java.util.concurrent.TimeUnit.SECONDS))
+          .as("bob never sees alice's process log").isInstanceOf(java.util.concurrent.TimeoutException.class);
     }
   }
 
