@@ -18,5 +18,5 @@ public interface Backend {
    * future completes with the upstream session, whose {@link UpstreamSession#initializeResult()}
    * is the backend's answer, or fails with a {@link io.portcullis.pipeline.GatewayException}.
    */
-  Future<UpstreamSession> open(JsonRpcRequest initialize, SessionEvents events);
+  Future<UpstreamSession> open(JsonRpcRequest initialize);
 }

@@ -74,7 +74,7 @@ public final class ForwardStage implements Stage {
   private Future<Exchange> initialize(Exchange exchange, JsonRpcRequest request) {
     GatewaySession session = exchange.session();
     String requested = request.params() == null ? null : request.params().path("protocolVersion").asText(null);
-    return exchange.backend().open(request, why -> sessions.end(session))
+    return exchange.backend().open(request)
         .recover(e -> Future.failedFuture(e instanceof GatewayException g ? g.withRequestId(request.id()) : e))
         .compose(upstream -> {
           String version = upstream.versionFor(requested);

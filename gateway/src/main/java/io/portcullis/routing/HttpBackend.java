@@ -9,7 +9,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -58,7 +57,7 @@ public final class HttpBackend implements Backend {
   }
 
   @Override
-  public Future<UpstreamSession> open(JsonRpcRequest initialize, SessionEvents events) {
+  public Future<UpstreamSession> open(JsonRpcRequest initialize) {
     return HttpUpstreamSession.open(this, initialize);
   }
 
@@ -101,10 +100,5 @@ public final class HttpBackend implements Backend {
       request.putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON);
       return request.send(body);
     });
-  }
-
-  /** The request behind a response, for resetting it or changing its idle timeout. */
-  static HttpClientRequest requestOf(HttpClientResponse response) {
-    return response.request();
   }
 }

@@ -87,7 +87,7 @@ public final class StdioBackend implements Backend {
   }
 
   @Override
-  public Future<UpstreamSession> open(JsonRpcRequest initialize, SessionEvents events) {
+  public Future<UpstreamSession> open(JsonRpcRequest initialize) {
     return whenReady().compose(v -> {
       JsonNode result = initializeResult;
       if (result == null) {

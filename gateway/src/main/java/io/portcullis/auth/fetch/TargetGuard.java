@@ -30,10 +30,6 @@ public final class TargetGuard {
     this.allowPrivateTargets = allowPrivateTargets;
   }
 
-  public boolean allowsPrivateTargets() {
-    return allowPrivateTargets;
-  }
-
   /**
    * Checks {@code url}. Completes with the target to connect to, or fails with a
    * {@link FetchException} that says why the URL is refused.
