@@ -16,7 +16,6 @@ import io.portcullis.policy.AuthorizeStage;
 import io.portcullis.policy.PolicyEngine;
 import io.portcullis.policy.PolicyEngines;
 import io.portcullis.policy.ToolAccess;
-import io.portcullis.routing.Backend;
 import io.portcullis.routing.Backends;
 import io.portcullis.routing.ForwardStage;
 import io.portcullis.routing.RouteStage;
@@ -34,13 +33,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
 /**
- * A running Portcullis: the HTTP server, the /mcp pipeline, sessions and the backend, wired from
+ * A running Portcullis: the HTTP server, the /mcp pipeline, sessions and the backends, wired from
  * one configuration. {@link #start()} completes when the server listens.
  */
 public final class Gateway {
   private final Vertx vertx;
   private final PortcullisConfig config;
-  private final Backend backend;
+  private final Backends backends;
   private final SessionManager sessions;
   private final PublicEndpoint endpoint;
   private final TargetGuard guard;
@@ -52,7 +51,7 @@ public final class Gateway {
   public Gateway(Vertx vertx, PortcullisConfig config) {
     this.vertx = vertx;
     this.config = config;
-    this.backend = Backends.create(vertx, config.backends().get(0));
+    this.backends = new Backends(vertx, config, metrics);
     this.sessions = new SessionManager(vertx, new InMemorySessionStore(), config.mcp().sessions());
     this.endpoint = new PublicEndpoint(config.mcp().path());
     this.guard = new TargetGuard(vertx, config.auth().allowPrivateTargets());
@@ -66,14 +65,15 @@ public final class Gateway {
         .add(new TransportStage(config.mcp()))
         .add(new AuthenticateStage(authentication, endpoint, config.auth(), sessions, metrics))
         .add(new ParseStage())
-        .add(new SessionStage(sessions, backend))
-        .add(new RouteStage())
-        .add(new AuthorizeStage(vertx, policy, new ToolAccess(config.policy().toolAccess()), config.policy().enforce(), endpoint))
-        .add(new ForwardStage(sessions))
+        .add(new SessionStage(sessions))
+        .add(new RouteStage(backends.mounts()))
+        .add(new AuthorizeStage(vertx, policy, new ToolAccess(config.policy().toolAccess()), config.policy().enforce(), endpoint,
+            backends.mounts()))
+        .add(new ForwardStage(vertx, sessions, backends))
         .build();
   }
 
-  /** Starts the backend and the server; completes with the port actually bound. */
+  /** Starts the backends and the server; completes with the port actually bound. */
   public Future<Integer> start() {
     Router router = Router.router(vertx);
     router.route(config.mcp().path()).handler(new McpEndpoint(pipeline()));
@@ -95,7 +95,7 @@ public final class Gateway {
     endpoint.bind(config.server().publicBaseUrl(config.server().port()));
     // A policy that cannot be loaded stops the gateway here: it never serves undecided requests.
     return policy.start()
-        .compose(v -> backend.start())
+        .compose(v -> backends.start())
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
         .map(s -> {
           server = s;
@@ -114,7 +114,7 @@ public final class Gateway {
     return new JsonObject().put("status", status.loaded() ? "ready" : "not ready")
         .put("policy", policyState)
         .put("sessions", sessions.openSessions())
-        .put("backends", new JsonObject().put(backend.name(), "configured"));
+        .put("backends", backends.status());
   }
 
   /** The URL clients use for /mcp, given the bound port. */
@@ -122,10 +122,10 @@ public final class Gateway {
     return config.server().publicBaseUrl(port) + config.mcp().path();
   }
 
-  /** Stops serving, ends every session (here and at the backend), then stops the backend. */
+  /** Stops serving, ends every session (here and at the backends), then stops the backends. */
   public Future<Void> stop() {
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.compose(v -> endSessionsWithin(5_000)).compose(v -> backend.stop()).compose(v -> policy.stop());
+    return closed.compose(v -> endSessionsWithin(5_000)).compose(v -> backends.stop()).compose(v -> policy.stop());
   }
 
   /** A backend that does not answer its DELETEs must not hold up shutdown for long. */

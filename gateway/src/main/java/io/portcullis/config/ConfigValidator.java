@@ -9,13 +9,14 @@ import java.util.regex.Pattern;
 
 /** Cross-field checks over a loaded configuration; returns every problem, each with its path. */
 final class ConfigValidator {
-  private static final Pattern BACKEND_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
+  private static final Pattern BACKEND_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9-]{0,62}");
 
   List<String> validate(PortcullisConfig config) {
     List<String> problems = new ArrayList<>();
     validateServer(config.server(), problems);
     validateMcp(config.mcp(), problems);
-    validateBackends(config.backends(), problems);
+    validateBackends(config.backends(), config.routing(), problems);
+    validateRouting(config.routing(), problems);
     new AuthConfigValidator().validate(config.auth(), problems);
     validatePolicy(config.policy(), config.backends(), problems);
     return problems;
@@ -88,18 +89,43 @@ final class ConfigValidator {
     }
   }
 
-  private void validateBackends(List<BackendConfig> backends, List<String> problems) {
+  private void validateRouting(RoutingConfig routing, List<String> problems) {
+    if (routing.separator().isEmpty() || !routing.separator().chars().allMatch(c -> c > 32 && c < 127)
+        || routing.separator().contains("+") || routing.separator().contains(":")) {
+      problems.add("routing.separator: must be printable ASCII without spaces, '+' or ':', e.g. __");
+    }
+    if (!positive(routing.listTimeout())) {
+      problems.add("routing.listTimeout: must be positive");
+    }
+    if (routing.circuitFailures() < 1) {
+      problems.add("routing.circuitFailures: must be at least 1");
+    }
+    if (!positive(routing.circuitOpenFor())) {
+      problems.add("routing.circuitOpenFor: must be positive");
+    }
+    if (!positive(routing.rejoinBackoff())) {
+      problems.add("routing.rejoinBackoff: must be positive");
+    }
+  }
+
+  private void validateBackends(List<BackendConfig> backends, RoutingConfig routing, List<String> problems) {
     if (backends.isEmpty()) {
       problems.add("backends: at least one backend is required");
-    } else if (backends.size() > 1) {
-      problems.add("backends: only one backend is supported so far (several behind one URL is planned)");
+    }
+    long unprefixed = backends.stream().filter(b -> Boolean.FALSE.equals(b.prefix())).count();
+    if (backends.size() > 1 && unprefixed > 1) {
+      problems.add("backends: at most one backend may be mounted without a prefix (prefix: false), "
+          + "or their names could collide");
     }
     Set<String> names = new HashSet<>();
     for (int i = 0; i < backends.size(); i++) {
       BackendConfig b = backends.get(i);
       String at = "backends[" + i + "]";
       if (b.name() == null || !BACKEND_NAME.matcher(b.name()).matches()) {
-        problems.add(at + ".name: required; letters, digits and single dashes, up to 63 characters");
+        problems.add(at + ".name: required; a letter, then letters, digits and dashes, up to 63 characters");
+      } else if (!routing.separator().isEmpty() && b.name().contains(routing.separator())) {
+        problems.add(at + ".name: '" + b.name() + "' contains the separator '" + routing.separator()
+            + "', so its tool names would be ambiguous");
       } else if (!names.add(b.name())) {
         problems.add(at + ".name: '" + b.name() + "' is used by another backend");
       }
@@ -128,9 +154,34 @@ final class ConfigValidator {
         problems.add(at + ".headers." + header + ": set by the gateway, cannot be configured");
       }
     }
+    if (http.oauth() != null) {
+      validateClientCredentials(http, at + ".oauth", problems);
+    }
     if (http.maxConnections() < 1) {
       problems.add(at + ".maxConnections: must be at least 1");
     }
+  }
+
+  private void validateClientCredentials(HttpBackendConfig http, String at, List<String> problems) {
+    ClientCredentialsConfig oauth = http.oauth();
+    URI tokenUrl = oauth.tokenUrl() == null ? null : parseUri(oauth.tokenUrl());
+    if (tokenUrl == null || tokenUrl.getHost() == null
+        || !("http".equals(tokenUrl.getScheme()) || "https".equals(tokenUrl.getScheme()))) {
+      problems.add(at + ".tokenUrl: required, an absolute http(s) URL");
+    }
+    if (oauth.clientId() == null || oauth.clientId().isBlank()) {
+      problems.add(at + ".clientId: required");
+    }
+    if (oauth.clientSecret() == null || oauth.clientSecret().isBlank()) {
+      problems.add(at + ".clientSecret: required; give it as ${ENV_VAR}");
+    }
+    if (http.headers().keySet().stream().anyMatch(h -> h.equalsIgnoreCase("authorization"))) {
+      problems.add(at + ": set either oauth or an Authorization header, not both");
+    }
+  }
+
+  private static boolean positive(java.time.Duration d) {
+    return !d.isNegative() && !d.isZero();
   }
 
   private static URI parseUri(String text) {

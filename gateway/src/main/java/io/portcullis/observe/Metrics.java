@@ -23,4 +23,23 @@ public final class Metrics {
     Counter.builder("portcullis.auth.failures").description("Requests refused by authentication, by cause")
         .tag("cause", cause).register(registry).increment();
   }
+
+  /** Shows a backend's circuit state (0 closed, 1 open, 2 half-open). */
+  public void circuitState(String backend, java.util.function.Supplier<Number> state) {
+    io.micrometer.core.instrument.Gauge.builder("portcullis.backend.circuit.state", state)
+        .description("Circuit breaker state per backend: 0 closed, 1 open, 2 half-open")
+        .tag("backend", backend).register(registry);
+  }
+
+  /** Counts a backend left out of a merged list because it did not answer within routing.listTimeout. */
+  public void listTimedOut(String backend, String method) {
+    Counter.builder("portcullis.backend.list.timeouts").description("Backends left out of a merged list for answering too late")
+        .tag("backend", backend).tag("method", method).register(registry).increment();
+  }
+
+  /** Counts a failed call to a backend, by failure kind. */
+  public void backendFailed(String backend, String failure) {
+    Counter.builder("portcullis.backend.errors").description("Failed calls to backends, by kind")
+        .tag("backend", backend).tag("failure", failure).register(registry).increment();
+  }
 }

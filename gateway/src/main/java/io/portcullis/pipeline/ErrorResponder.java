@@ -41,7 +41,7 @@ public final class ErrorResponder {
       case SESSION_NOT_FOUND -> new Mapping(404, JsonRpcErrorCodes.SESSION_NOT_FOUND);
       case TOO_MANY_SESSIONS -> new Mapping(503, JsonRpcErrorCodes.TOO_MANY_SESSIONS);
       case STREAM_CONFLICT -> new Mapping(409, JsonRpcErrorCodes.INVALID_REQUEST);
-      case BACKEND_UNAVAILABLE, BACKEND_REJECTED -> new Mapping(502, JsonRpcErrorCodes.BACKEND_UNAVAILABLE);
+      case BACKEND_UNAVAILABLE, BACKEND_REJECTED, UPSTREAM_SESSION_LOST -> new Mapping(502, JsonRpcErrorCodes.BACKEND_UNAVAILABLE);
       case BACKEND_TIMEOUT -> new Mapping(504, JsonRpcErrorCodes.BACKEND_TIMEOUT);
       case UPSTREAM_ERROR, POLICY_DENIED, POLICY_ERROR -> new Mapping(200, JsonRpcErrorCodes.SERVER_ERROR);
       case UNKNOWN_TARGET -> new Mapping(200, JsonRpcErrorCodes.INVALID_PARAMS);

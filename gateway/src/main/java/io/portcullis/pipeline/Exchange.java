@@ -2,12 +2,12 @@ package io.portcullis.pipeline;
 
 import io.portcullis.auth.Principal;
 import io.portcullis.mcp.JsonRpcMessage;
-import io.portcullis.routing.Backend;
 import io.portcullis.transport.ClientReply;
 import io.portcullis.transport.GatewaySession;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.portcullis.routing.Reply;
+import io.portcullis.routing.Route;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -24,7 +24,7 @@ import java.util.function.UnaryOperator;
  * @param message         the parsed JSON-RPC message (POST only)
  * @param batch           the messages of a 2025-03-26 batch, which the pipeline runs one by one
  * @param session         the gateway session (all but a POST of initialize, which creates one)
- * @param backend         the backend the message is routed to
+ * @param route           where the message goes: its backend and target, as the client and the backend name it
  * @param replyFilter     what authorization requires of the backend's answer before the client
  *                        sees it (a list's items filtered by policy), or null
  */
@@ -38,7 +38,7 @@ public record Exchange(
     JsonRpcMessage message,
     List<JsonRpcMessage> batch,
     GatewaySession session,
-    Backend backend,
+    Route route,
     UnaryOperator<Reply> replyFilter) {
 
   public static Exchange start(HttpServerRequest http, ClientReply reply) {
@@ -46,35 +46,36 @@ public record Exchange(
   }
 
   public Exchange withTransport(String version, Buffer readBody) {
-    return new Exchange(http, reply, receivedNanos, version, principal, readBody, message, batch, session, backend, replyFilter);
+    return new Exchange(http, reply, receivedNanos, version, principal, readBody, message, batch, session, route, replyFilter);
   }
 
   public Exchange withMessage(JsonRpcMessage parsed) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, parsed, null, session, backend, replyFilter);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, parsed, null, session, route, replyFilter);
   }
 
   public Exchange withBatch(List<JsonRpcMessage> messages) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, null, List.copyOf(messages), session, backend, replyFilter);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, null, List.copyOf(messages), session, route, replyFilter);
   }
 
   /** The exchange of one batch element, answered through its own slot. */
   public Exchange forBatchElement(JsonRpcMessage element, ClientReply slot) {
-    return new Exchange(http, slot, receivedNanos, protocolVersion, principal, body, element, null, session, backend, replyFilter);
+    return new Exchange(http, slot, receivedNanos, protocolVersion, principal, body, element, null, session, route, replyFilter);
   }
 
   public Exchange withPrincipal(Principal p) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, p, body, message, batch, session, backend, replyFilter);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, p, body, message, batch, session, route, replyFilter);
   }
 
   public Exchange withReplyFilter(UnaryOperator<Reply> filter) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, session, backend, filter);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, session, route, filter);
   }
 
   public Exchange withSession(GatewaySession s) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, s, backend, replyFilter);
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, s, route, replyFilter);
   }
 
-  public Exchange withBackend(Backend b) {
-    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, session, b, replyFilter);
+  /** The exchange routed: where it goes, and the message as the backend is to receive it. */
+  public Exchange withRoute(Route r, JsonRpcMessage forwarded) {
+    return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, forwarded, batch, session, r, replyFilter);
   }
 }

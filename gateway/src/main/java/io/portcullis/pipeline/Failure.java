@@ -23,6 +23,8 @@ public enum Failure {
   BACKEND_UNAVAILABLE,
   BACKEND_TIMEOUT,
   BACKEND_REJECTED,
+  /** The backend no longer knows the gateway's session with it (it restarted): re-initialized and retried once. */
+  UPSTREAM_SESSION_LOST,
   /** The backend answered with a JSON-RPC error, relayed to the client as it is. */
   UPSTREAM_ERROR,
   /** Policy denied the request: a JSON-RPC error with the reasons and the decision id. */

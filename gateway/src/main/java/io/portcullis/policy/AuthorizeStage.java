@@ -13,7 +13,10 @@ import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
 import io.portcullis.pipeline.Phase;
 import io.portcullis.pipeline.Stage;
+import io.portcullis.routing.Mounts;
 import io.portcullis.routing.Replies;
+import io.portcullis.routing.Route;
+import io.portcullis.routing.UpstreamSession;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,14 +40,17 @@ public final class AuthorizeStage implements Stage {
   private final boolean enforce;
   private final PublicEndpoint endpoint;
   private final ListFilter lists;
+  private final Mounts mounts;
 
-  public AuthorizeStage(Vertx vertx, PolicyEngine engine, ToolAccess toolAccess, boolean enforce, PublicEndpoint endpoint) {
+  public AuthorizeStage(Vertx vertx, PolicyEngine engine, ToolAccess toolAccess, boolean enforce, PublicEndpoint endpoint,
+      Mounts mounts) {
     this.vertx = vertx;
+    this.mounts = mounts;
     this.engine = engine;
     this.toolAccess = toolAccess;
     this.enforce = enforce;
     this.endpoint = endpoint;
-    this.lists = new ListFilter(engine, toolAccess, enforce);
+    this.lists = new ListFilter(engine, toolAccess, enforce, mounts);
   }
 
   @Override
@@ -58,17 +64,19 @@ public final class AuthorizeStage implements Stage {
       return Future.succeededFuture(exchange);
     }
     ObjectNode params = request.params() == null ? JsonRpcCodec.object() : request.params();
-    String backend = exchange.backend().name();
+    Route route = exchange.route();
     return switch (request.method()) {
-      case "tools/call" -> authorizeToolCall(exchange, request, params, backend);
+      case "tools/call" -> authorizeToolCall(exchange, request, params, route);
       case "resources/read", "resources/subscribe", "resources/unsubscribe" -> authorize(exchange, request,
-          PolicyInputs.of(exchange, request.method(), PolicyInputs.resourceTarget("resource", params.path("uri").asText(null), null, backend), null),
-          "resources/list", JsonRpcErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + params.path("uri").asText(""));
+          PolicyInputs.of(exchange, request.method(),
+              PolicyInputs.resourceTarget("resource", route.target(), route.upstreamTarget(), null, route.backend()), null),
+          "resources/list", JsonRpcErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + route.target());
       case "prompts/get" -> authorize(exchange, request,
-          PolicyInputs.of(exchange, request.method(), PolicyInputs.promptTarget(params.path("name").asText(null), backend), params.get("arguments")),
-          "prompts/list", JsonRpcErrorCodes.INVALID_PARAMS, "Unknown prompt: " + params.path("name").asText(""));
+          PolicyInputs.of(exchange, request.method(), PolicyInputs.promptTarget(route.target(), route.backend(), route.upstreamTarget()),
+              params.get("arguments")),
+          "prompts/list", JsonRpcErrorCodes.INVALID_PARAMS, "Unknown prompt: " + route.target());
       case "completion/complete" -> authorize(exchange, request,
-          PolicyInputs.of(exchange, request.method(), completionTarget(params.path("ref"), backend), null), null, 0, null);
+          PolicyInputs.of(exchange, request.method(), completionTarget(params.path("ref"), route), null), null, 0, null);
       case "tools/list", "resources/list", "resources/templates/list", "prompts/list" ->
           Future.succeededFuture(exchange.withReplyFilter(reply -> Replies.rewritingResponse(vertx, reply,
               response -> lists.filter(exchange, request.method(), response))));
@@ -77,51 +85,58 @@ public final class AuthorizeStage implements Stage {
   }
 
   /** What a completion is about: the prompt or the resource template its {@code ref} names. */
-  private static ObjectNode completionTarget(JsonNode ref, String backend) {
+  private static ObjectNode completionTarget(JsonNode ref, Route route) {
     if ("ref/resource".equals(ref.path("type").asText())) {
-      return PolicyInputs.resourceTarget("resource_template", ref.path("uri").asText(null), null, backend);
+      return PolicyInputs.resourceTarget("resource_template", route.target(), route.upstreamTarget(), null, route.backend());
     }
-    return PolicyInputs.promptTarget(ref.path("name").asText(null), backend);
+    return PolicyInputs.promptTarget(route.target(), route.backend(), route.upstreamTarget());
   }
 
-  private Future<Exchange> authorizeToolCall(Exchange exchange, JsonRpcRequest request, ObjectNode params, String backend) {
-    String name = params.path("name").asText(null);
-    if (name == null) {
-      return Future.failedFuture(unknown(request, JsonRpcErrorCodes.INVALID_PARAMS, "Invalid params: a tool name is required"));
-    }
-    return knownTool(exchange, name).compose(tool -> {
+  private Future<Exchange> authorizeToolCall(Exchange exchange, JsonRpcRequest request, ObjectNode params, Route route) {
+    String name = route.target();
+    return knownTool(exchange, route).compose(tool -> {
       if (tool == null) {
         return Future.failedFuture(unknown(request, JsonRpcErrorCodes.INVALID_PARAMS, "Unknown tool: " + name));
       }
-      String access = toolAccess.classify(backend, name, tool);
+      String access = toolAccess.classify(route.backend(), route.upstreamTarget(), tool);
       ObjectNode input = PolicyInputs.of(exchange, "tools/call",
-          PolicyInputs.toolTarget(name, backend, name, access, tool.get("annotations")), params.get("arguments"));
+          PolicyInputs.toolTarget(name, route.backend(), route.upstreamTarget(), access, tool.get("annotations")),
+          params.get("arguments"));
       return authorize(exchange, request, input, "tools/list", JsonRpcErrorCodes.INVALID_PARAMS, "Unknown tool: " + name);
     });
   }
 
-  /** The tool's definition from the session's catalog, refreshing the catalog once if it is not there. */
-  private Future<JsonNode> knownTool(Exchange exchange, String name) {
+  /** The tool's definition from the session's catalog, asking its backend once if it is not there. */
+  private Future<JsonNode> knownTool(Exchange exchange, Route route) {
     var catalog = exchange.session().tools();
-    if (catalog.find(name).isPresent()) {
-      return Future.succeededFuture(catalog.find(name).get());
+    if (catalog.find(route.target()).isPresent()) {
+      return Future.succeededFuture(catalog.find(route.target()).get());
     }
-    return refreshCatalog(exchange, null, 0).map(v -> catalog.find(name).orElse(null));
+    UpstreamSession upstream = exchange.session().upstream(route.backend());
+    if (upstream == null) {
+      return Future.succeededFuture(null);
+    }
+    return refreshCatalog(exchange, route.backend(), upstream, null, 0)
+        .map(v -> catalog.find(route.target()).orElse(null));
   }
 
-  private Future<Void> refreshCatalog(Exchange exchange, String cursor, int page) {
+  private Future<Void> refreshCatalog(Exchange exchange, String backend, UpstreamSession upstream, String cursor, int page) {
     ObjectNode params = JsonRpcCodec.object();
     if (cursor != null) {
       params.put("cursor", cursor);
     }
     JsonRpcRequest list = new JsonRpcRequest(new TextNode("portcullis-catalog-" + CATALOG_REQUESTS.incrementAndGet()), "tools/list", params);
-    return exchange.session().upstream().request(list).compose(Replies::response).compose(response -> {
+    return upstream.request(list).compose(Replies::response).compose(response -> {
       if (response.isError()) {
         return Future.succeededFuture();
       }
-      exchange.session().tools().record(response.result());
+      response.result().path("tools").forEach(tool -> {
+        if (tool.path("name").isTextual() && mounts.reachable(backend, tool.get("name").asText())) {
+          exchange.session().tools().record(mounts.exposeName(backend, tool.get("name").asText()), backend, tool);
+        }
+      });
       String next = response.result().path("nextCursor").asText(null);
-      return next == null || page >= 20 ? Future.<Void>succeededFuture() : refreshCatalog(exchange, next, page + 1);
+      return next == null || page >= 20 ? Future.<Void>succeededFuture() : refreshCatalog(exchange, backend, upstream, next, page + 1);
     });
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portcullis.mcp.JsonRpcCodec;
 import io.portcullis.mcp.JsonRpcResponse;
 import io.portcullis.pipeline.Exchange;
+import io.portcullis.routing.Mounts;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * Removes from a list answer (tools, resources, resource templates, prompts) every item policy
  * does not allow this principal, deciding all items in one engine call. An item whose decision
  * failed is removed too (fail closed). An item denied only for a missing scope stays: the client
- * may step up for it, and calling it says so. Tools are recorded in the session's catalog.
+ * may step up for it, and calling it says so. Tools are recorded in the session's catalog under
+ * the names the client sees.
  */
 final class ListFilter {
   private static final Logger LOG = LoggerFactory.getLogger(ListFilter.class);
@@ -24,9 +26,11 @@ final class ListFilter {
   private final PolicyEngine engine;
   private final ToolAccess toolAccess;
   private final boolean enforce;
+  private final Mounts mounts;
 
-  ListFilter(PolicyEngine engine, ToolAccess toolAccess, boolean enforce) {
+  ListFilter(PolicyEngine engine, ToolAccess toolAccess, boolean enforce, Mounts mounts) {
     this.engine = engine;
+    this.mounts = mounts;
     this.toolAccess = toolAccess;
     this.enforce = enforce;
   }
@@ -45,13 +49,9 @@ final class ListFilter {
     if (items == null || !items.isArray() || items.isEmpty()) {
       return Future.succeededFuture(response);
     }
-    if (method.equals("tools/list")) {
-      exchange.session().tools().record(response.result());
-    }
-    String backend = exchange.backend().name();
     ObjectNode base = PolicyInputs.of(exchange, method, null, null);
     List<ObjectNode> inputs = new ArrayList<>(items.size());
-    items.forEach(item -> inputs.add(PolicyInputs.withTarget(base, target(method, item, backend))));
+    items.forEach(item -> inputs.add(PolicyInputs.withTarget(base, target(exchange, method, item))));
     return engine.decideAll(inputs).map(decisions -> {
       ArrayNode kept = JsonRpcCodec.mapper().createArrayNode();
       for (int i = 0; i < items.size(); i++) {
@@ -71,13 +71,29 @@ final class ListFilter {
     });
   }
 
-  private ObjectNode target(String method, JsonNode item, String backend) {
+  /** An item's policy target; the merged list names items as the client sees them, the backend is read from that name. */
+  private ObjectNode target(Exchange exchange, String method, JsonNode item) {
     String name = item.path("name").asText(null);
     return switch (method) {
-      case "tools/list" -> PolicyInputs.toolTarget(name, backend, name, toolAccess.classify(backend, name, item), item.get("annotations"));
-      case "resources/list" -> PolicyInputs.resourceTarget("resource", item.path("uri").asText(null), name, backend);
-      case "resources/templates/list" -> PolicyInputs.resourceTarget("resource_template", item.path("uriTemplate").asText(null), name, backend);
-      default -> PolicyInputs.promptTarget(name, backend);
+      case "tools/list" -> {
+        Mounts.Target to = mounts.resolveName(name).orElse(new Mounts.Target(null, name));
+        if (name != null && to.backend() != null) {
+          exchange.session().tools().record(name, to.backend(), item);
+        }
+        yield PolicyInputs.toolTarget(name, to.backend(), to.upstream(), toolAccess.classify(to.backend(), to.upstream(), item),
+            item.get("annotations"));
+      }
+      case "resources/list" -> resource("resource", item.path("uri").asText(null), name);
+      case "resources/templates/list" -> resource("resource_template", item.path("uriTemplate").asText(null), name);
+      default -> {
+        Mounts.Target to = mounts.resolveName(name).orElse(new Mounts.Target(null, name));
+        yield PolicyInputs.promptTarget(name, to.backend(), to.upstream());
+      }
     };
+  }
+
+  private ObjectNode resource(String kind, String uri, String name) {
+    Mounts.Target to = mounts.resolveUri(uri).orElse(new Mounts.Target(null, uri));
+    return PolicyInputs.resourceTarget(kind, uri, to.upstream(), name, to.backend());
   }
 }

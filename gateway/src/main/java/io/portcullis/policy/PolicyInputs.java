@@ -61,10 +61,12 @@ public final class PolicyInputs {
     return target;
   }
 
-  public static ObjectNode resourceTarget(String kind, String uri, String name, String backend) {
+  /** A resource or resource template: {@code uri} as the client names it, {@code upstreamUri} as its backend does. */
+  public static ObjectNode resourceTarget(String kind, String uri, String upstreamUri, String name, String backend) {
     ObjectNode target = JsonRpcCodec.object().put("kind", kind).put("backend", backend);
     if (uri != null) {
       target.put("uri", uri);
+      target.put("upstream_uri", upstreamUri == null ? uri : upstreamUri);
     }
     if (name != null) {
       target.put("name", name).put("upstream_name", name);
@@ -72,8 +74,8 @@ public final class PolicyInputs {
     return target;
   }
 
-  public static ObjectNode promptTarget(String name, String backend) {
-    return JsonRpcCodec.object().put("kind", "prompt").put("name", name).put("backend", backend).put("upstream_name", name);
+  public static ObjectNode promptTarget(String name, String backend, String upstreamName) {
+    return JsonRpcCodec.object().put("kind", "prompt").put("name", name).put("backend", backend).put("upstream_name", upstreamName);
   }
 
   private static ObjectNode principal(Principal p) {

@@ -1,13 +1,11 @@
 package io.portcullis.routing;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portcullis.mcp.JsonRpcCodec;
 import io.portcullis.mcp.JsonRpcNotification;
 import io.portcullis.mcp.JsonRpcRequest;
 import io.portcullis.mcp.JsonRpcResponse;
 import io.portcullis.mcp.McpHeaders;
-import io.portcullis.mcp.ServerInfo;
+import io.portcullis.mcp.McpMethods;
 import io.portcullis.pipeline.Exchange;
 import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
@@ -17,19 +15,36 @@ import io.portcullis.transport.ClientReply;
 import io.portcullis.transport.GatewaySession;
 import io.portcullis.transport.SessionManager;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The terminal stage: sends the message to its backend and relays the answer. initialize opens
- * the backend side of the new session; GET opens the server-to-client stream; DELETE ends the
- * session; notifications and the client's answers to relayed requests are acknowledged with 202.
+ * The terminal stage: sends the message to its backend, or to every backend of the session, and
+ * relays the answer. initialize opens the session's backend sides; lists are merged across
+ * backends; GET merges the backends' server-to-client streams; DELETE ends the session;
+ * notifications and the client's answers to relayed requests are acknowledged with 202. A request
+ * whose backend side was lost is retried once on a fresh one.
  */
 public final class ForwardStage implements Stage {
-  private final SessionManager sessions;
+  private static final Logger LOG = LoggerFactory.getLogger(ForwardStage.class);
 
-  public ForwardStage(SessionManager sessions) {
+  private final Vertx vertx;
+  private final SessionManager sessions;
+  private final SessionOpener opener;
+  private final ListFanout lists;
+  private final BackendMessages messages;
+
+  public ForwardStage(Vertx vertx, SessionManager sessions, Backends backends) {
+    this.vertx = vertx;
     this.sessions = sessions;
+    this.opener = new SessionOpener(vertx, backends);
+    this.lists = new ListFanout(vertx, backends);
+    this.messages = new BackendMessages(backends.mounts());
   }
 
   @Override
@@ -43,7 +58,7 @@ public final class ForwardStage implements Stage {
     GatewaySession session = exchange.session();
     ClientReply reply = exchange.reply();
     if (method == HttpMethod.GET) {
-      return session.upstream().listen(exchange.http().getHeader(McpHeaders.LAST_EVENT_ID))
+      return listen(session, exchange.http().getHeader(McpHeaders.LAST_EVENT_ID))
           .compose(upstream -> reply.relay(upstream, session))
           .map(exchange);
     }
@@ -54,53 +69,133 @@ public final class ForwardStage implements Stage {
       });
     }
     if (exchange.message() instanceof JsonRpcRequest request) {
-      if (request.isInitialize()) {
-        return initialize(exchange, request);
-      }
-      return session.upstream().request(request)
-          .map(upstream -> exchange.replyFilter() == null ? upstream : exchange.replyFilter().apply(upstream))
-          .compose(upstream -> reply.relay(upstream, session))
-          .map(exchange);
+      return request(exchange, request, session);
     }
     Future<Void> sent = exchange.message() instanceof JsonRpcNotification notification
-        ? session.upstream().notify(notification)
-        : session.upstream().respond((JsonRpcResponse) exchange.message());
+        ? notifyAll(session, notification)
+        : respond(session, (JsonRpcResponse) exchange.message());
     return sent.map(v -> {
       reply.accepted();
       return exchange;
     });
   }
 
+  private Future<Exchange> request(Exchange exchange, JsonRpcRequest request, GatewaySession session) {
+    if (request.isInitialize()) {
+      return initialize(exchange, request);
+    }
+    if (McpMethods.PING.equals(request.method())) {
+      exchange.reply().answer(JsonRpcResponse.success(request.id(), JsonRpcCodec.object()), Map.of());
+      return Future.succeededFuture(exchange);
+    }
+    Future<Reply> answer;
+    if (exchange.route().isSingleBackend()) {
+      String backend = exchange.route().backend();
+      answer = send(session, backend, request).map(r -> messages.forClient(backend, session, r));
+    } else if ("logging/setLevel".equals(request.method())) {
+      answer = broadcast(session, request);
+    } else {
+      answer = lists.list(session, request);
+    }
+    return answer
+        .map(upstream -> exchange.replyFilter() == null ? upstream : exchange.replyFilter().apply(upstream))
+        .compose(upstream -> exchange.reply().relay(upstream, session))
+        .map(exchange);
+  }
+
+  /** Sends a request to one backend of the session, opening its side again once if the backend lost it. */
+  private Future<Reply> send(GatewaySession session, String backend, JsonRpcRequest request) {
+    UpstreamSession upstream = session.upstream(backend);
+    if (upstream == null) {
+      return Future.failedFuture(new GatewayException(Failure.BACKEND_UNAVAILABLE,
+          "backend '" + backend + "' is not available in this session yet; it joins when it is reachable", request.id(), null));
+    }
+    return upstream.request(request).recover(e -> {
+      if (!(e instanceof GatewayException g) || g.failure() != Failure.UPSTREAM_SESSION_LOST) {
+        return Future.failedFuture(e);
+      }
+      return opener.reopen(session, backend, upstream).compose(fresh -> fresh.request(request))
+          .recover(again -> Future.failedFuture(again instanceof GatewayException ge ? ge.withRequestId(request.id()) : again));
+    });
+  }
+
+  /** A request every backend must hear (logging/setLevel): answered with an empty result once any backend took it. */
+  private Future<Reply> broadcast(GatewaySession session, JsonRpcRequest request) {
+    List<Future<JsonRpcResponse>> answers = new ArrayList<>();
+    session.upstreams().forEach((name, upstream) -> {
+      if (upstream.initializeResult().path("capabilities").has("logging")) {
+        answers.add(send(session, name, request).compose(Replies::response));
+      }
+    });
+    return Future.join(answers).transform(done -> {
+      JsonRpcResponse answer = answers.stream().filter(f -> f.succeeded() && !f.result().isError()).findFirst()
+          .map(f -> JsonRpcResponse.success(request.id(), JsonRpcCodec.object()))
+          .orElseGet(() -> answers.stream().filter(Future::succeeded).map(Future::result).findFirst()
+              .orElse(JsonRpcResponse.success(request.id(), JsonRpcCodec.object())));
+      return Future.succeededFuture(Replies.of(vertx, answer));
+    });
+  }
+
+  /** A client notification goes to every backend; a cancellation is ignored by those that do not own the request. */
+  private Future<Void> notifyAll(GatewaySession session, JsonRpcNotification notification) {
+    if (McpMethods.INITIALIZED.equals(notification.method())) {
+      session.markClientInitialized();
+    }
+    List<Future<Void>> sent = new ArrayList<>();
+    session.upstreams().forEach((name, upstream) -> sent.add(upstream.notify(notification)
+        .onFailure(e -> LOG.debug("backend '{}' did not take {}: {}", name, notification.method(), e.getMessage()))));
+    return Future.join(sent).transform(done -> sent.isEmpty() || sent.stream().anyMatch(Future::succeeded)
+        ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(sent.get(0).cause()));
+  }
+
+  /** The client's answer to a backend's request goes to the backend its id names. */
+  private Future<Void> respond(GatewaySession session, JsonRpcResponse response) {
+    UpstreamSession upstream = RelayedIds.decode(response.id()).map(origin -> session.upstream(origin.backend())).orElse(null);
+    if (upstream == null) {
+      return Future.failedFuture(new GatewayException(Failure.INVALID_REQUEST,
+          "Invalid Request: no request with id " + response.id() + " is waiting for an answer"));
+    }
+    return upstream.respond(response);
+  }
+
+  /**
+   * The client's GET stream: every backend's stream merged. A Last-Event-ID names the backend
+   * whose stream is resumed; the others start afresh. Fails only when no backend offers a stream.
+   */
+  private Future<Reply> listen(GatewaySession session, String lastEventId) {
+    var resume = BackendMessages.resumePoint(lastEventId);
+    Map<String, UpstreamSession> upstreams = session.upstreams();
+    List<String> names = new ArrayList<>(upstreams.keySet());
+    List<Future<Reply>> opened = new ArrayList<>();
+    for (String name : names) {
+      String from = resume.filter(r -> r.backend().equals(name)).map(Mounts.Target::upstream).orElse(null);
+      opened.add(upstreams.get(name).listen(from).map(r -> messages.forClient(name, session, r)));
+    }
+    return Future.join(opened).transform(done -> {
+      List<Reply> parts = opened.stream().filter(Future::succeeded).map(Future::result).toList();
+      if (parts.isEmpty()) {
+        return Future.failedFuture(opened.isEmpty()
+            ? new GatewayException(Failure.BACKEND_UNAVAILABLE, "no backend is available in this session")
+            : opened.get(0).cause());
+      }
+      opened.stream().filter(Future::failed).forEach(f ->
+          LOG.debug("a backend offers no stream for session {}…: {}", session.id().substring(0, 8), f.cause().getMessage()));
+      return Future.succeededFuture(MergedStream.of(vertx, parts, session));
+    });
+  }
+
   private Future<Exchange> initialize(Exchange exchange, JsonRpcRequest request) {
     GatewaySession session = exchange.session();
-    String requested = request.params() == null ? null : request.params().path("protocolVersion").asText(null);
-    return exchange.backend().open(request)
+    return opener.open(session, request)
         .recover(e -> Future.failedFuture(e instanceof GatewayException g ? g.withRequestId(request.id()) : e))
-        .compose(upstream -> {
-          String version = upstream.versionFor(requested);
-          session.attach(upstream, version, request.params() == null ? null : request.params().get("clientInfo"));
+        .compose(result -> {
           if (!sessions.register(session)) {
-            upstream.close();
+            sessions.end(session);
             return Future.failedFuture(new GatewayException(Failure.TOO_MANY_SESSIONS,
                 "Service Unavailable: too many open sessions, try again later", request.id(), null));
           }
-          JsonRpcResponse answer = JsonRpcResponse.success(request.id(), resultForClient(upstream.initializeResult(), version));
-          exchange.reply().answer(answer, Map.of(McpHeaders.SESSION_ID, session.id()));
+          exchange.reply().answer(JsonRpcResponse.success(request.id(), result), Map.of(McpHeaders.SESSION_ID, session.id()));
           return Future.succeededFuture(exchange);
         });
-  }
-
-  /** The backend's initialize result as the gateway presents it: its version, its own server info. */
-  private static ObjectNode resultForClient(JsonNode backendResult, String version) {
-    ObjectNode result = JsonRpcCodec.object();
-    result.put("protocolVersion", version);
-    result.set("capabilities", backendResult.path("capabilities").isObject()
-        ? backendResult.get("capabilities") : JsonRpcCodec.object());
-    result.putObject("serverInfo").put("name", ServerInfo.NAME).put("title", "Portcullis MCP gateway")
-        .put("version", ServerInfo.VERSION);
-    if (backendResult.hasNonNull("instructions")) {
-      result.set("instructions", backendResult.get("instructions"));
-    }
-    return result;
   }
 }

@@ -27,6 +27,7 @@ public final class HttpBackend implements Backend {
   private final HttpBackendConfig config;
   private final URI url;
   private final InFlightRequests inFlight = new InFlightRequests();
+  private final ClientCredentialsTokens tokens;
   private HttpClientAgent client;
 
   public HttpBackend(Vertx vertx, String name, HttpBackendConfig config) {
@@ -34,6 +35,7 @@ public final class HttpBackend implements Backend {
     this.name = name;
     this.config = config;
     this.url = URI.create(config.url());
+    this.tokens = config.oauth() == null ? null : new ClientCredentialsTokens(vertx, name, config.oauth());
   }
 
   @Override
@@ -53,7 +55,8 @@ public final class HttpBackend implements Backend {
 
   @Override
   public Future<Void> stop() {
-    return client == null ? Future.succeededFuture() : client.close();
+    Future<Void> tokensClosed = tokens == null ? Future.succeededFuture() : tokens.close();
+    return tokensClosed.compose(v -> client == null ? Future.succeededFuture() : client.close());
   }
 
   @Override
@@ -73,15 +76,38 @@ public final class HttpBackend implements Backend {
     return inFlight;
   }
 
-  /** Sends one request upstream; the future completes when the response's headers have arrived. */
+  /**
+   * Sends one request upstream; the future completes when the response's headers have arrived.
+   * With client credentials, the request carries the current token, and a 401 is answered by
+   * sending it once more with a fresh token.
+   */
   Future<HttpClientResponse> send(HttpMethod method, String sessionId, String protocolVersion, Buffer body,
       MultiMap extraHeaders, long idleTimeoutMillis) {
+    if (tokens == null) {
+      return sendWith(null, method, sessionId, protocolVersion, body, extraHeaders, idleTimeoutMillis);
+    }
+    return tokens.current().compose(token -> sendWith(token, method, sessionId, protocolVersion, body, extraHeaders, idleTimeoutMillis)
+        .compose(response -> {
+          if (response.statusCode() != 401) {
+            return Future.succeededFuture(response);
+          }
+          tokens.rejected(token);
+          return response.body().otherwiseEmpty().compose(ignored -> tokens.current())
+              .compose(fresh -> sendWith(fresh, method, sessionId, protocolVersion, body, extraHeaders, idleTimeoutMillis));
+        }));
+  }
+
+  private Future<HttpClientResponse> sendWith(String token, HttpMethod method, String sessionId, String protocolVersion,
+      Buffer body, MultiMap extraHeaders, long idleTimeoutMillis) {
     RequestOptions options = new RequestOptions()
         .setMethod(method)
         .setAbsoluteURI(url.toString())
         .setIdleTimeout(idleTimeoutMillis);
     options.putHeader(HttpHeaders.USER_AGENT, "Portcullis");
     config.headers().forEach(options::putHeader);
+    if (token != null) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
+    }
     options.putHeader(HttpHeaders.ACCEPT, body != null || method == HttpMethod.POST
         ? McpHeaders.APPLICATION_JSON + ", " + McpHeaders.TEXT_EVENT_STREAM : McpHeaders.TEXT_EVENT_STREAM);
     if (sessionId != null) {

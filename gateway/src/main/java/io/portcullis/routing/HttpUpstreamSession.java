@@ -133,10 +133,10 @@ final class HttpUpstreamSession implements UpstreamSession {
   }
 
   private GatewayException rejected(int status) {
-    String why = status == 404 && sessionId != null
-        ? "backend '" + backend.name() + "' no longer knows this session"
-        : "backend '" + backend.name() + "' answered HTTP " + status;
-    return new GatewayException(Failure.BACKEND_REJECTED, why);
+    if (status == 404 && sessionId != null) {
+      return new GatewayException(Failure.UPSTREAM_SESSION_LOST, "backend '" + backend.name() + "' no longer knows this session");
+    }
+    return new GatewayException(Failure.BACKEND_REJECTED, "backend '" + backend.name() + "' answered HTTP " + status);
   }
 
   /**

@@ -66,4 +66,12 @@ public final class Replies {
     });
     return new Reply(reply.mode(), out, reply.abandon());
   }
+
+  /** A reply that is just {@code response}, as JSON. */
+  public static Reply of(Vertx vertx, JsonRpcResponse response) {
+    MessageQueue<Outbound> one = MessageQueue.onCurrentContext(vertx);
+    one.offer(new Outbound(null, response));
+    one.end();
+    return new Reply(Reply.Mode.JSON, one, () -> { });
+  }
 }

@@ -1,32 +1,40 @@
 package io.portcullis.transport;
 
 import io.portcullis.auth.Principal;
-import io.portcullis.routing.Backend;
+import io.portcullis.mcp.JsonRpcNotification;
+import io.portcullis.mcp.JsonRpcRequest;
 import io.portcullis.routing.UpstreamSession;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A client's MCP session with the gateway: its own id, the principal that created it, the
- * protocol version agreed at initialize, and the backend session kept behind it. Thread-safe: a client may use one session
- * over several connections served by different event loops.
+ * protocol version agreed at initialize, and one session per backend kept behind it (a backend
+ * that was down at initialize joins later). Thread-safe: a client may use one session over
+ * several connections served by different event loops.
  */
 public final class GatewaySession {
   private final String id;
-  private final Backend backend;
   private final Principal principal;
   private final String sourceAddress;
   private final String userAgent;
   private final AtomicInteger openStreams = new AtomicInteger();
-  private volatile UpstreamSession upstream;
+  private final Map<String, UpstreamSession> upstreams = new ConcurrentHashMap<>();
+  private final Set<Consumer<JsonRpcNotification>> listeners = new CopyOnWriteArraySet<>();
+  private volatile JsonRpcRequest initialize;
+  private volatile boolean clientInitialized;
   private volatile String protocolVersion;
   private volatile com.fasterxml.jackson.databind.JsonNode clientInfo;
   private final ToolCatalog tools = new ToolCatalog();
   private volatile long lastSeenNanos = System.nanoTime();
   private volatile boolean closed;
 
-  public GatewaySession(String id, Backend backend, Principal principal, String sourceAddress, String userAgent) {
+  public GatewaySession(String id, Principal principal, String sourceAddress, String userAgent) {
     this.id = id;
-    this.backend = backend;
     this.principal = principal;
     this.sourceAddress = sourceAddress;
     this.userAgent = userAgent;
@@ -51,21 +59,62 @@ public final class GatewaySession {
     return id;
   }
 
-  public Backend backend() {
-    return backend;
+  /** Backend {@code name}'s side of this session, or null while that backend is not part of it. */
+  public UpstreamSession upstream(String name) {
+    return upstreams.get(name);
   }
 
-  /** The backend's side of this session; null until initialize has been answered. */
-  public UpstreamSession upstream() {
-    return upstream;
+  /** Every backend's side of this session, by backend name (a snapshot). */
+  public Map<String, UpstreamSession> upstreams() {
+    return Map.copyOf(upstreams);
+  }
+
+  /** Adds backend {@code name}'s side; false (and nothing changes) if the session has ended. */
+  public synchronized boolean join(String name, UpstreamSession upstream) {
+    if (closed) {
+      return false;
+    }
+    upstreams.put(name, upstream);
+    return true;
+  }
+
+  /** Replaces a backend's side that was lost; false if it was already replaced or the session ended. */
+  public synchronized boolean replace(String name, UpstreamSession lost, UpstreamSession fresh) {
+    return !closed && upstreams.replace(name, lost, fresh);
+  }
+
+  /** The client's initialize request, which opens the backends that join later. */
+  public JsonRpcRequest initializeRequest() {
+    return initialize;
+  }
+
+  /** Whether the client has sent notifications/initialized (a late backend must then be told so by the gateway). */
+  public boolean clientInitialized() {
+    return clientInitialized;
+  }
+
+  public void markClientInitialized() {
+    clientInitialized = true;
+  }
+
+  /** Sends a notification of the gateway's own to every open GET stream of this session. */
+  public void notifyClient(JsonRpcNotification notification) {
+    listeners.forEach(l -> l.accept(notification));
+  }
+
+  /** Listens for the gateway's own notifications; the returned action stops listening. */
+  public Runnable onNotification(Consumer<JsonRpcNotification> listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
   }
 
   public String protocolVersion() {
     return protocolVersion;
   }
 
-  public void attach(UpstreamSession upstreamSession, String version, com.fasterxml.jackson.databind.JsonNode client) {
-    this.upstream = upstreamSession;
+  /** Records what the client's initialize settled: the request, the agreed version and the clientInfo. */
+  public void initialized(JsonRpcRequest request, String version, com.fasterxml.jackson.databind.JsonNode client) {
+    this.initialize = request;
     this.protocolVersion = version;
     this.clientInfo = client;
   }
@@ -75,7 +124,7 @@ public final class GatewaySession {
     return clientInfo;
   }
 
-  /** The tools this session's backend has listed, with their annotations. */
+  /** The tools this session's backends have listed, with their annotations. */
   public ToolCatalog tools() {
     return tools;
   }
@@ -109,6 +158,7 @@ public final class GatewaySession {
       return false;
     }
     closed = true;
+    listeners.clear();
     return true;
   }
 }

@@ -2,7 +2,6 @@ package io.portcullis.transport;
 
 import io.portcullis.auth.Principal;
 import io.portcullis.config.SessionConfig;
-import io.portcullis.routing.Backend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Optional;
@@ -45,9 +44,9 @@ public final class SessionManager {
     return store.size() >= config.max();
   }
 
-  /** A new session, not yet registered: it is added once its backend side is open. */
-  public GatewaySession create(Backend backend, Principal principal, String sourceAddress, String userAgent) {
-    return new GatewaySession(SessionIds.next(), backend, principal, sourceAddress, userAgent);
+  /** A new session, not yet registered: it is added once its backend sides are open. */
+  public GatewaySession create(Principal principal, String sourceAddress, String userAgent) {
+    return new GatewaySession(SessionIds.next(), principal, sourceAddress, userAgent);
   }
 
   public boolean register(GatewaySession session) {
@@ -62,13 +61,13 @@ public final class SessionManager {
     return store.size();
   }
 
-  /** Ends a session and its backend side; completes when the backend side is closed. */
+  /** Ends a session and its backend sides; completes when they are closed. */
   public Future<Void> end(GatewaySession session) {
     store.remove(session.id());
-    if (!session.markClosed() || session.upstream() == null) {
+    if (!session.markClosed()) {
       return Future.succeededFuture();
     }
-    return session.upstream().close();
+    return Future.join(session.upstreams().values().stream().map(u -> u.close()).toList()).<Void>mapEmpty().otherwiseEmpty();
   }
 
   private void expireIdle() {

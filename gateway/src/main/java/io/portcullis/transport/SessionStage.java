@@ -7,7 +7,6 @@ import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
 import io.portcullis.pipeline.Phase;
 import io.portcullis.pipeline.Stage;
-import io.portcullis.routing.Backend;
 import io.vertx.core.Future;
 
 /**
@@ -18,11 +17,9 @@ import io.vertx.core.Future;
  */
 public final class SessionStage implements Stage {
   private final SessionManager sessions;
-  private final Backend backend;
 
-  public SessionStage(SessionManager sessions, Backend backend) {
+  public SessionStage(SessionManager sessions) {
     this.sessions = sessions;
-    this.backend = backend;
   }
 
   @Override
@@ -38,7 +35,7 @@ public final class SessionStage implements Stage {
             "Service Unavailable: too many open sessions, try again later", request.id(), null));
       }
       var http = exchange.http();
-      GatewaySession created = sessions.create(backend, exchange.principal(),
+      GatewaySession created = sessions.create(exchange.principal(),
           http.remoteAddress() == null ? null : http.remoteAddress().hostAddress(), http.getHeader("User-Agent"));
       return Future.succeededFuture(exchange.withSession(created));
     }

@@ -6,27 +6,28 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The tools a session's backend has listed, by name, with their definitions (annotations
- * included): what policy needs to know of a tool before it is called. Filled from every
- * tools/list answer the session sees, and refreshed by the gateway when a call names a tool it
- * has not seen.
+ * The tools a session's backends have listed, by the name the client sees, with their
+ * definitions (annotations included): what policy needs to know of a tool before it is called.
+ * Filled from every tools/list answer the session sees, refreshed by the gateway when a call names
+ * a tool it has not seen, and forgotten per backend when that backend says its tools changed.
  */
 public final class ToolCatalog {
-  private final Map<String, JsonNode> byName = new ConcurrentHashMap<>();
-
-  /** Records the tools of a tools/list result page. */
-  public void record(JsonNode listResult) {
-    JsonNode tools = listResult == null ? null : listResult.get("tools");
-    if (tools != null && tools.isArray()) {
-      tools.forEach(tool -> {
-        if (tool.path("name").isTextual()) {
-          byName.put(tool.get("name").asText(), tool);
-        }
-      });
-    }
+  private record Entry(String backend, JsonNode tool) {
   }
 
-  public Optional<JsonNode> find(String name) {
-    return Optional.ofNullable(byName.get(name));
+  private final Map<String, Entry> byName = new ConcurrentHashMap<>();
+
+  /** Records one of {@code backend}'s tools under the name the client sees. */
+  public void record(String exposedName, String backend, JsonNode tool) {
+    byName.put(exposedName, new Entry(backend, tool));
+  }
+
+  public Optional<JsonNode> find(String exposedName) {
+    return Optional.ofNullable(byName.get(exposedName)).map(Entry::tool);
+  }
+
+  /** Forgets a backend's tools: its list changed, or its session was replaced. */
+  public void forget(String backend) {
+    byName.values().removeIf(e -> e.backend().equals(backend));
   }
 }

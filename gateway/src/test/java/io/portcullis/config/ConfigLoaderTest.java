@@ -374,12 +374,63 @@ class ConfigLoaderTest {
           """);
 
       assertThat(problems).containsExactlyInAnyOrder(
-          "backends: only one backend is supported so far (several behind one URL is planned)",
-          "backends[0].name: required; letters, digits and single dashes, up to 63 characters",
+          "backends[0].name: required; a letter, then letters, digits and dashes, up to 63 characters",
           "backends[0]: set exactly one of 'http' and 'stdio'",
           "backends[1].http.url: required, an absolute http(s) URL",
           "backends[1].http.headers.MCP-Session-Id: set by the gateway, cannot be configured",
           "backends[1].http.headers.Host: set by the gateway, cannot be configured");
+    }
+
+    @Test
+    void manyBackendsMustBeNamedUnambiguously() {
+      assertThat(problemsOf("""
+          routing: {separator: "--"}
+          backends:
+            - name: git--hub
+              stdio: {command: [a]}
+            - name: files
+              prefix: false
+              stdio: {command: [b]}
+            - name: db
+              prefix: false
+              stdio: {command: [c]}
+            - name: 9lives
+              stdio: {command: [d]}
+          """)).containsExactlyInAnyOrder(
+          "backends: at most one backend may be mounted without a prefix (prefix: false), or their names could collide",
+          "backends[0].name: 'git--hub' contains the separator '--', so its tool names would be ambiguous",
+          "backends[3].name: required; a letter, then letters, digits and dashes, up to 63 characters");
+    }
+
+    @Test
+    void routingSettingsAreChecked() {
+      assertThat(problemsOf("""
+          routing: {separator: "a+b", listTimeout: 0s, circuitFailures: 0, circuitOpenFor: 0s, rejoinBackoff: 0s}
+          backends:
+            - name: one
+              stdio: {command: [a]}
+          """)).containsExactlyInAnyOrder(
+          "routing.separator: must be printable ASCII without spaces, '+' or ':', e.g. __",
+          "routing.listTimeout: must be positive",
+          "routing.circuitFailures: must be at least 1",
+          "routing.circuitOpenFor: must be positive",
+          "routing.rejoinBackoff: must be positive");
+    }
+
+    @Test
+    void clientCredentialsNeedTheirEndpointAndCredentialsAndExcludeAFixedAuthorizationHeader() {
+      assertThat(problemsOf("""
+          backends:
+            - name: api
+              http:
+                url: http://127.0.0.1:9000/mcp
+                headers: {Authorization: "Bearer fixed"}
+                oauth: {tokenUrl: "not a url"}
+          """)).containsExactlyInAnyOrder(
+          "backends[0].http.oauth.tokenUrl: required, an absolute http(s) URL",
+          "backends[0].http.oauth.clientId: required",
+          "backends[0].http.oauth.clientSecret: required; give it as ${ENV_VAR}",
+          "backends[0].http.oauth: set either oauth or an Authorization header, not both");
     }
 
     @Test

@@ -35,6 +35,25 @@ public final class TestPeers {
     return List.of(node(), folder().resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString(), "stdio");
   }
 
+  /** The command that runs one of the npm MCP servers installed for the tests (its bin name), with arguments. */
+  public static List<String> npmServer(String bin, String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of(node(), folder().resolve("node_modules/.bin/" + bin).toString()));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** The command that runs one of the test peer scripts with Node 22, with arguments. */
+  public static List<String> nodeScript(String name, String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of(node(), script(name)));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** A YAML flow sequence of a command, each element quoted. */
+  public static String yamlList(List<String> command) {
+    return command.stream().map(s -> "\"" + s + "\"").collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+  }
+
   /**
    * Starts server-everything in Streamable HTTP mode on {@code port} (it serves /mcp) and returns
    * once it says it is listening.

@@ -255,7 +255,8 @@ class McpEndpointTest {
 
     @Test
     void theServerToClientStreamRelaysWhatTheBackendSendsAndPassesLastEventId() throws Exception {
-      var lines = mcp.method("GET").session(session).header("Accept", "text/event-stream").header("Last-Event-ID", "evt-41")
+      // Event ids name their backend, so that a resumption reaches the stream the event came from.
+      var lines = mcp.method("GET").session(session).header("Accept", "text/event-stream").header("Last-Event-ID", "recorder.evt-41")
           .send(HttpResponse.BodyHandlers.ofLines());
       assertThat(lines.statusCode()).isEqualTo(200);
       assertThat(backend.received().get(0).headers().get("Last-Event-ID")).isEqualTo("evt-41");
@@ -263,7 +264,7 @@ class McpEndpointTest {
       backend.pushToStreams(new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/tools/list_changed"), "evt-42");
 
       List<String> firstEvent = lines.body().takeWhile(l -> !l.isEmpty()).toList();
-      assertThat(firstEvent).contains("id: evt-42");
+      assertThat(firstEvent).contains("id: recorder.evt-42");
       assertThat(firstEvent).anySatisfy(l -> assertThat(l).startsWith("data: ").contains("notifications/tools/list_changed"));
     }
   }
