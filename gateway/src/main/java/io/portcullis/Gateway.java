@@ -105,13 +105,15 @@ public final class Gateway {
         });
   }
 
+  /** Ready when the policy is loaded and not every backend's circuit is open. */
   private JsonObject readiness() {
     var status = policy.status();
     JsonObject policyState = new JsonObject().put("loaded", status.loaded()).put("revision", status.revision());
     if (status.lastError() != null) {
       policyState.put("lastError", status.lastError());
     }
-    return new JsonObject().put("status", status.loaded() ? "ready" : "not ready")
+    boolean ready = status.loaded() && backends.anyAvailable();
+    return new JsonObject().put("status", ready ? "ready" : "not ready")
         .put("policy", policyState)
         .put("sessions", sessions.openSessions())
         .put("backends", backends.status());

@@ -129,11 +129,15 @@ final class ConfigValidator {
       } else if (!names.add(b.name())) {
         problems.add(at + ".name: '" + b.name() + "' is used by another backend");
       }
-      if ((b.http() == null) == (b.stdio() == null)) {
-        problems.add(at + ": set exactly one of 'http' and 'stdio'");
+      long kinds = java.util.stream.Stream.of(b.http(), b.sse(), b.stdio()).filter(java.util.Objects::nonNull).count();
+      if (kinds != 1) {
+        problems.add(at + ": set exactly one of 'http', 'sse' and 'stdio'");
       }
       if (b.http() != null) {
         validateHttp(b.http(), at + ".http", problems);
+      }
+      if (b.sse() != null) {
+        validateHttp(b.sse(), at + ".sse", problems);
       }
       if (b.stdio() != null && b.stdio().command().isEmpty()) {
         problems.add(at + ".stdio.command: required, e.g. [npx, -y, '@modelcontextprotocol/server-everything']");

@@ -28,11 +28,21 @@ public final class Backends {
     this.metrics = metrics;
     this.mounts = new Mounts(config.backends(), routing.separator());
     for (BackendConfig b : config.backends()) {
-      byName.put(b.name(), b.http() != null ? new HttpBackend(vertx, b.name(), b.http()) : new StdioBackend(vertx, b.name(), b.stdio()));
+      byName.put(b.name(), create(vertx, b));
       CircuitBreaker circuit = new CircuitBreaker(routing.circuitFailures(), routing.circuitOpenFor().toMillis());
       circuits.put(b.name(), circuit);
       metrics.circuitState(b.name(), () -> circuit.state().ordinal());
     }
+  }
+
+  private static Backend create(Vertx vertx, BackendConfig b) {
+    if (b.http() != null) {
+      return new HttpBackend(vertx, b.name(), b.http());
+    }
+    if (b.sse() != null) {
+      return new LegacySseBackend(vertx, b.name(), b.sse());
+    }
+    return new StdioBackend(vertx, b.name(), b.stdio());
   }
 
   public Mounts mounts() {
@@ -76,10 +86,14 @@ public final class Backends {
   public JsonObject status() {
     JsonObject status = new JsonObject();
     circuits.forEach((name, circuit) -> status.put(name, new JsonObject()
-        .put("kind", byName.get(name) instanceof HttpBackend ? "http" : "stdio")
+        .put("kind", kindOf(byName.get(name)))
         .put("circuit", circuit.state().name().toLowerCase().replace('_', '-'))
         .put("consecutiveFailures", circuit.consecutiveFailures())));
     return status;
+  }
+
+  private static String kindOf(Backend backend) {
+    return backend instanceof HttpBackend ? "http" : backend instanceof LegacySseBackend ? "sse" : "stdio";
   }
 
   /** True unless every backend's circuit is open. */

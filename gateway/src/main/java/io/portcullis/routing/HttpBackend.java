@@ -7,35 +7,27 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
-import java.net.URI;
 
 /**
  * A backend speaking MCP Streamable HTTP, reached through one pooled keep-alive Vert.x HTTP
  * client. Each gateway session opens its own backend session; the client's credentials never
- * travel upstream, only the headers configured for this backend.
+ * travel upstream, only the gateway's own for this backend.
  */
 public final class HttpBackend implements Backend {
   private final Vertx vertx;
   private final String name;
   private final HttpBackendConfig config;
-  private final URI url;
   private final InFlightRequests inFlight = new InFlightRequests();
-  private final ClientCredentialsTokens tokens;
-  private HttpClientAgent client;
+  private final UpstreamHttpClient http;
 
   public HttpBackend(Vertx vertx, String name, HttpBackendConfig config) {
     this.vertx = vertx;
     this.name = name;
     this.config = config;
-    this.url = URI.create(config.url());
-    this.tokens = config.oauth() == null ? null : new ClientCredentialsTokens(vertx, name, config.oauth());
+    this.http = new UpstreamHttpClient(vertx, name, config);
   }
 
   @Override
@@ -45,18 +37,13 @@ public final class HttpBackend implements Backend {
 
   @Override
   public Future<Void> start() {
-    HttpClientOptions options = new HttpClientOptions()
-        .setKeepAlive(true)
-        .setConnectTimeout((int) config.connectTimeout().toMillis())
-        .setSsl("https".equals(url.getScheme()));
-    client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+    http.start();
     return Future.succeededFuture();
   }
 
   @Override
   public Future<Void> stop() {
-    Future<Void> tokensClosed = tokens == null ? Future.succeededFuture() : tokens.close();
-    return tokensClosed.compose(v -> client == null ? Future.succeededFuture() : client.close());
+    return http.stop();
   }
 
   @Override
@@ -76,55 +63,21 @@ public final class HttpBackend implements Backend {
     return inFlight;
   }
 
-  /**
-   * Sends one request upstream; the future completes when the response's headers have arrived.
-   * With client credentials, the request carries the current token, and a 401 is answered by
-   * sending it once more with a fresh token.
-   */
+  /** Sends one MCP request upstream; the future completes when the response's headers have arrived. */
   Future<HttpClientResponse> send(HttpMethod method, String sessionId, String protocolVersion, Buffer body,
       MultiMap extraHeaders, long idleTimeoutMillis) {
-    if (tokens == null) {
-      return sendWith(null, method, sessionId, protocolVersion, body, extraHeaders, idleTimeoutMillis);
-    }
-    return tokens.current().compose(token -> sendWith(token, method, sessionId, protocolVersion, body, extraHeaders, idleTimeoutMillis)
-        .compose(response -> {
-          if (response.statusCode() != 401) {
-            return Future.succeededFuture(response);
-          }
-          tokens.rejected(token);
-          return response.body().otherwiseEmpty().compose(ignored -> tokens.current())
-              .compose(fresh -> sendWith(fresh, method, sessionId, protocolVersion, body, extraHeaders, idleTimeoutMillis));
-        }));
-  }
-
-  private Future<HttpClientResponse> sendWith(String token, HttpMethod method, String sessionId, String protocolVersion,
-      Buffer body, MultiMap extraHeaders, long idleTimeoutMillis) {
-    RequestOptions options = new RequestOptions()
-        .setMethod(method)
-        .setAbsoluteURI(url.toString())
-        .setIdleTimeout(idleTimeoutMillis);
-    options.putHeader(HttpHeaders.USER_AGENT, "Portcullis");
-    config.headers().forEach(options::putHeader);
-    if (token != null) {
-      options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
-    }
-    options.putHeader(HttpHeaders.ACCEPT, body != null || method == HttpMethod.POST
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    headers.add(HttpHeaders.ACCEPT, body != null || method == HttpMethod.POST
         ? McpHeaders.APPLICATION_JSON + ", " + McpHeaders.TEXT_EVENT_STREAM : McpHeaders.TEXT_EVENT_STREAM);
     if (sessionId != null) {
-      options.putHeader(McpHeaders.SESSION_ID, sessionId);
+      headers.add(McpHeaders.SESSION_ID, sessionId);
     }
     if (protocolVersion != null) {
-      options.putHeader(McpHeaders.PROTOCOL_VERSION, protocolVersion);
+      headers.add(McpHeaders.PROTOCOL_VERSION, protocolVersion);
     }
     if (extraHeaders != null) {
-      options.getHeaders().addAll(extraHeaders);
+      headers.addAll(extraHeaders);
     }
-    return client.request(options).compose(request -> {
-      if (body == null) {
-        return request.send();
-      }
-      request.putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON);
-      return request.send(body);
-    });
+    return http.send(method, config.url(), headers, body, idleTimeoutMillis);
   }
 }

@@ -103,8 +103,14 @@ final class ListFanout {
           if (r.succeeded() && !r.result().isError() && r.result().result().isObject()) {
             answered.tryComplete(r.result());
           } else if (answered.tryFail(r.succeeded() ? "answered with an error" : r.cause().getMessage())) {
-            LOG.warn("{}: backend '{}' left out: {}", request.method(), backend,
-                r.succeeded() ? (r.result().isError() ? r.result().error().message() : "not a list") : r.cause().getMessage());
+            boolean unsupported = r.succeeded() && r.result().isError()
+                && r.result().error().code() == io.portcullis.mcp.JsonRpcErrorCodes.METHOD_NOT_FOUND;
+            String why = r.succeeded() ? (r.result().isError() ? r.result().error().message() : "not a list") : r.cause().getMessage();
+            if (unsupported) {
+              LOG.debug("{}: backend '{}' does not offer it", request.method(), backend);
+            } else {
+              LOG.warn("{}: backend '{}' left out: {}", request.method(), backend, why);
+            }
           }
         });
     return answered.future();

@@ -375,7 +375,7 @@ class ConfigLoaderTest {
 
       assertThat(problems).containsExactlyInAnyOrder(
           "backends[0].name: required; a letter, then letters, digits and dashes, up to 63 characters",
-          "backends[0]: set exactly one of 'http' and 'stdio'",
+          "backends[0]: set exactly one of 'http', 'sse' and 'stdio'",
           "backends[1].http.url: required, an absolute http(s) URL",
           "backends[1].http.headers.MCP-Session-Id: set by the gateway, cannot be configured",
           "backends[1].http.headers.Host: set by the gateway, cannot be configured");
@@ -438,7 +438,7 @@ class ConfigLoaderTest {
       assertThat(problemsOf("""
           backends:
             - name: empty
-          """)).containsExactly("backends[0]: set exactly one of 'http' and 'stdio'");
+          """)).containsExactly("backends[0]: set exactly one of 'http', 'sse' and 'stdio'");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -133,4 +133,75 @@ class SdkClientThroughGatewayTest {
       assertProgressArrivedWhileTheToolRan(result);
     }
   }
+
+  /** A backend that speaks only the HTTP+SSE transport of 2024-11-05, as many deployed servers still do. */
+  @Nested
+  @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+  class OverLegacyHttpAndSse {
+    Process backend;
+    RunningGateway gateway;
+
+    @BeforeAll
+    void start() throws Exception {
+      int port = TestPeers.freePort();
+      ProcessBuilder builder = new ProcessBuilder(TestPeers.node(),
+          TestPeers.folder().resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString(), "sse");
+      builder.environment().put("PORT", Integer.toString(port));
+      builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      backend = builder.start();
+      awaitListening(port);
+      gateway = RunningGateway.start("""
+          server: {port: 0}
+          backends:
+            - name: legacy
+              sse:
+                url: http://127.0.0.1:%d/sse
+          """.formatted(port));
+    }
+
+    private void awaitListening(int port) throws Exception {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try (var socket = new java.net.Socket("127.0.0.1", port)) {
+          return;
+        } catch (java.io.IOException notYet) {
+          if (System.nanoTime() > deadline || !backend.isAlive()) {
+            throw new IllegalStateException("server-everything (sse) did not start listening on " + port);
+          }
+          Thread.sleep(100);
+        }
+      }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+      gateway.close();
+      backend.destroy();
+    }
+
+    @Test
+    void sdkClientListsCallsAndReceivesProgressBeforeTheResult() throws Exception {
+      JsonNode result = runSdkClient(gateway.mcpUrl());
+      assertClientSawTheBackendThroughTheGateway(result);
+      assertProgressArrivedWhileTheToolRan(result);
+    }
+
+    @Test
+    void twoClientsGetTheirOwnBackendSessionsAndAnswers() throws Exception {
+      var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> call(gateway.mcpUrl()));
+      var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> call(gateway.mcpUrl()));
+      for (JsonNode result : List.of(first.get(), second.get())) {
+        assertClientSawTheBackendThroughTheGateway(result);
+        assertThat(result.get("progress")).hasSize(3);
+      }
+    }
+
+    private JsonNode call(String url) {
+      try {
+        return runSdkClient(url);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
 }

@@ -1,0 +1,81 @@
+package io.portcullis.routing;
+
+import io.portcullis.config.HttpBackendConfig;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * The pooled keep-alive HTTP client of one HTTP backend, carrying the gateway's own credentials
+ * for it: the configured headers, or a client-credentials token (a 401 is answered by sending the
+ * request once more with a fresh token). Nothing of the client's request is ever added here.
+ */
+final class UpstreamHttpClient {
+  private final Vertx vertx;
+  private final HttpBackendConfig config;
+  private final ClientCredentialsTokens tokens;
+  private HttpClientAgent client;
+
+  UpstreamHttpClient(Vertx vertx, String backend, HttpBackendConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.tokens = config.oauth() == null ? null : new ClientCredentialsTokens(vertx, backend, config.oauth());
+  }
+
+  void start() {
+    HttpClientOptions options = new HttpClientOptions()
+        .setKeepAlive(true)
+        .setConnectTimeout((int) config.connectTimeout().toMillis())
+        .setSsl(config.url().startsWith("https:"));
+    client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+  }
+
+  Future<Void> stop() {
+    Future<Void> tokensClosed = tokens == null ? Future.succeededFuture() : tokens.close();
+    return tokensClosed.compose(v -> client == null ? Future.succeededFuture() : client.close());
+  }
+
+  /** Sends one request; the future completes when the response's headers have arrived. */
+  Future<HttpClientResponse> send(HttpMethod method, String absoluteUri, MultiMap headers, Buffer body, long idleTimeoutMillis) {
+    if (tokens == null) {
+      return sendWith(null, method, absoluteUri, headers, body, idleTimeoutMillis);
+    }
+    return tokens.current().compose(token -> sendWith(token, method, absoluteUri, headers, body, idleTimeoutMillis)
+        .compose(response -> {
+          if (response.statusCode() != 401) {
+            return Future.succeededFuture(response);
+          }
+          tokens.rejected(token);
+          return response.body().otherwiseEmpty().compose(ignored -> tokens.current())
+              .compose(fresh -> sendWith(fresh, method, absoluteUri, headers, body, idleTimeoutMillis));
+        }));
+  }
+
+  private Future<HttpClientResponse> sendWith(String token, HttpMethod method, String absoluteUri, MultiMap headers,
+      Buffer body, long idleTimeoutMillis) {
+    RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(absoluteUri).setIdleTimeout(idleTimeoutMillis);
+    options.putHeader(HttpHeaders.USER_AGENT, "Portcullis");
+    config.headers().forEach(options::putHeader);
+    if (token != null) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
+    }
+    if (headers != null) {
+      options.getHeaders().addAll(headers);
+    }
+    return client.request(options).compose(request -> {
+      if (body == null) {
+        return request.send();
+      }
+      request.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+      return request.send(body);
+    });
+  }
+}
