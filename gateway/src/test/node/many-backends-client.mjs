@@ -10,10 +10,16 @@
 //     {"do": "read", "uri": "..."}                          reports {texts: [...]} or {error}
 //     {"do": "getPrompt", "name": "...", "arguments": {...}} reports {messages: n} or {error}
 //     {"do": "waitForToolsChanged", "timeoutMs": N}         waits for notifications/tools/list_changed
+//         (returns at once if one already came); reports {toolsChanged: count so far}
+//     {"do": "touch", "path": "..."}                        creates (or truncates) the file; reports {touched: path}
+//     {"do": "waitForFile", "path": "...", "timeoutMs": N}  waits until the file exists (polls every 20 ms,
+//         default timeout 30000); reports {waitedMs} or, after the timeout, {error}
+//         touch + waitForFile let a test act between two actions (say, restart a backend):
+//         the script touches one file, the test sees it, acts, then creates the file the script waits for.
 // stdout: "SESSION <id>" once connected, then as the last line a JSON array with one report per action.
 // A failing call is reported ({"error": {code, message}}), not thrown; anything else failing exits 1.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -72,6 +78,17 @@ for (const a of actions) {
         });
       }
       reports.push({ toolsChanged });
+    } else if (a.do === 'touch') {
+      writeFileSync(a.path, '');
+      reports.push({ touched: a.path });
+    } else if (a.do === 'waitForFile') {
+      const started = Date.now();
+      const timeoutMs = a.timeoutMs ?? 30000;
+      while (!existsSync(a.path)) {
+        if (Date.now() - started > timeoutMs) throw new Error(`no file ${a.path} within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      reports.push({ waitedMs: Date.now() - started });
     } else throw new Error(`unknown action ${JSON.stringify(a)}`);
   } catch (e) {
     reports.push(errorOf(e));

@@ -52,9 +52,13 @@ final class ClientCredentialsTokens {
       return Future.succeededFuture(token.value());
     }
     if (fetching == null) {
-      fetching = fetch().andThen(r -> {
+      Future<String> started = fetch();
+      fetching = started;
+      started.onComplete(r -> {
         synchronized (this) {
-          fetching = null;
+          if (fetching == started) {
+            fetching = null;
+          }
         }
       });
     }
@@ -116,12 +120,16 @@ final class ClientCredentialsTokens {
     if (!type.equalsIgnoreCase("bearer")) {
       throw new IllegalStateException("the token endpoint issued a " + type + " token; only Bearer is supported");
     }
-    long lifetime = answer.path("expires_in").canConvertToLong() ? answer.get("expires_in").asLong() * 1000 : DEFAULT_LIFETIME_MILLIS;
+    // Some providers send expires_in as a string of digits.
+    JsonNode expiresIn = answer.path("expires_in");
+    long lifetime = expiresIn.canConvertToLong() || expiresIn.isTextual() && expiresIn.asText().matches("[0-9]{1,9}")
+        ? expiresIn.asLong() * 1000 : DEFAULT_LIFETIME_MILLIS;
     long margin = Math.min(config.refreshBefore().toMillis(), lifetime / 2);
+    Token fresh = new Token(answer.get("access_token").asText(), requestedAt + lifetime - margin);
     synchronized (this) {
-      token = new Token(answer.get("access_token").asText(), requestedAt + lifetime - margin);
+      token = fresh;
     }
     LOG.debug("backend '{}': client-credentials token obtained, valid {} s", backend, lifetime / 1000);
-    return token.value();
+    return fresh.value();
   }
 }

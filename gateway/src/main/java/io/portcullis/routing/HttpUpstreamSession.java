@@ -129,11 +129,21 @@ final class HttpUpstreamSession implements UpstreamSession {
       });
     }
     backend.inFlight().remove(upstreamId);
-    return response.body().otherwiseEmpty().transform(ignored -> Future.failedFuture(rejected(status)));
+    return response.body().otherwiseEmpty().transform(body -> Future.failedFuture(rejected(status, body.result())));
   }
 
   private GatewayException rejected(int status) {
-    if (status == 404 && sessionId != null) {
+    return rejected(status, null);
+  }
+
+  /**
+   * Why a backend refused a request. A 404 to a request carrying the backend's session id means
+   * the backend forgot the session (it restarted), as the specification says; servers in the wild
+   * (server-everything among them) answer 400 and say so in the body, so that counts too.
+   */
+  private GatewayException rejected(int status, Buffer body) {
+    boolean saysSession = body != null && body.length() < 4096 && body.toString().toLowerCase(java.util.Locale.ROOT).contains("session");
+    if (sessionId != null && (status == 404 || status == 400 && saysSession)) {
       return new GatewayException(Failure.UPSTREAM_SESSION_LOST, "backend '" + backend.name() + "' no longer knows this session");
     }
     return new GatewayException(Failure.BACKEND_REJECTED, "backend '" + backend.name() + "' answered HTTP " + status);
@@ -245,11 +255,11 @@ final class HttpUpstreamSession implements UpstreamSession {
   private Future<Void> post(Buffer body) {
     return backend.send(HttpMethod.POST, sessionId, protocolVersion, body, null, backend.config().firstByteTimeout().toMillis())
         .recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e)))
-        .compose(response -> response.body().otherwiseEmpty().transform(ignored -> {
+        .compose(response -> response.body().otherwiseEmpty().transform(answer -> {
           if (response.statusCode() == 202 || response.statusCode() == 200) {
             return Future.<Void>succeededFuture();
           }
-          return Future.<Void>failedFuture(rejected(response.statusCode()));
+          return Future.<Void>failedFuture(rejected(response.statusCode(), answer.result()));
         }));
   }
 

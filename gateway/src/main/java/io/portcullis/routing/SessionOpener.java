@@ -17,7 +17,6 @@ import io.vertx.core.Vertx;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * Opens and keeps open a session's backend sides. At initialize every backend is opened in
  * parallel; with several backends each gets routing.listTimeout, and one that is down or slow does
  * not fail the session: it is retried with backoff while the session lives, and when it joins the
- * client is told its lists changed. A backend side the backend has forgotten (it restarted) is
- * opened again on demand, once for all the requests that found it lost.
+ * client is told its lists changed. Each side joins as a {@link RecoveringUpstreamSession}, which
+ * opens it again when the backend forgets it.
  */
 final class SessionOpener {
   private static final Logger LOG = LoggerFactory.getLogger(SessionOpener.class);
@@ -34,7 +33,6 @@ final class SessionOpener {
 
   private final Vertx vertx;
   private final Backends backends;
-  private final Map<UpstreamSession, Future<UpstreamSession>> reopening = new ConcurrentHashMap<>();
 
   SessionOpener(Vertx vertx, Backends backends) {
     this.vertx = vertx;
@@ -71,7 +69,7 @@ final class SessionOpener {
       String requested = initialize.params() == null ? null : initialize.params().path("protocolVersion").asText(null);
       String version = several ? ProtocolVersions.negotiate(requested) : open.values().iterator().next().versionFor(requested);
       session.initialized(initialize, version, initialize.params() == null ? null : initialize.params().get("clientInfo"));
-      open.forEach(session::join);
+      open.forEach((name, upstream) -> session.join(name, new RecoveringUpstreamSession(name, backends, session, upstream)));
       for (var entry : opening.entrySet()) {
         if (entry.getValue().failed() && !(entry.getValue().cause() instanceof StillOpening)) {
           LOG.warn("backend '{}' is not part of session {}… yet: {}", entry.getKey(), session.id().substring(0, 8),
@@ -124,7 +122,7 @@ final class SessionOpener {
 
   /** A backend that was missing joins: it is told the client is initialized, and the client that its lists changed. */
   private void joined(GatewaySession session, String name, UpstreamSession upstream) {
-    if (session.initializeRequest() == null || !session.join(name, upstream)) {
+    if (session.initializeRequest() == null || !session.join(name, new RecoveringUpstreamSession(name, backends, session, upstream))) {
       upstream.close();
       return;
     }
@@ -138,29 +136,6 @@ final class SessionOpener {
         session.notifyClient(new JsonRpcNotification("notifications/" + list + "/list_changed", null));
       }
     }
-  }
-
-  /**
-   * Opens backend {@code name}'s side again after it was lost; requests that found the same
-   * side lost share one attempt. Completes with the side to retry on.
-   */
-  Future<UpstreamSession> reopen(GatewaySession session, String name, UpstreamSession lost) {
-    return reopening.computeIfAbsent(lost, l -> {
-      LOG.info("backend '{}' lost session {}…'s side; initializing it again", name, session.id().substring(0, 8));
-      Future<UpstreamSession> fresh = backends.open(name, session.initializeRequest()).compose(upstream -> {
-        if (!session.replace(name, lost, upstream)) {
-          upstream.close();
-          UpstreamSession current = session.upstream(name);
-          return current == null ? Future.failedFuture(new GatewayException(Failure.SESSION_NOT_FOUND, "the session ended"))
-              : Future.succeededFuture(current);
-        }
-        session.tools().forget(name);
-        lost.close();
-        return upstream.notify(new JsonRpcNotification(McpMethods.INITIALIZED, null)).otherwiseEmpty().map(upstream);
-      });
-      fresh.onComplete(r -> vertx.setTimer(1_000, t -> reopening.remove(lost)));
-      return fresh;
-    });
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * A minimal Streamable HTTP MCP server on loopback that records every HTTP request it receives:
@@ -25,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the specification's defaults). Resources {@value #README_URI} and {@value #VAULT_URI} (any other
  * URI is -32002 Resource not found), prompts {@code greeting} and {@code internal-review} (any
  * other name is -32602 Unknown prompt). GET opens an SSE stream; {@link #pushToStreams} sends on
- * every open one.
+ * every open one. {@link #admitOnly} makes it a protected resource that answers 401 to requests
+ * whose headers it does not accept.
  */
 public final class RecordingMcpServer implements AutoCloseable {
   /** One HTTP request as the backend saw it; {@code body} is null without one. */
@@ -40,6 +42,8 @@ public final class RecordingMcpServer implements AutoCloseable {
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final List<String> rawBodies = new CopyOnWriteArrayList<>();
   private final List<HttpServerResponse> streams = new CopyOnWriteArrayList<>();
+  private final List<Received> refused = new CopyOnWriteArrayList<>();
+  private volatile Predicate<MultiMap> admits = headers -> true;
   private final AtomicInteger sessions = new AtomicInteger();
   private HttpServer server;
 
@@ -69,9 +73,25 @@ public final class RecordingMcpServer implements AutoCloseable {
     return List.copyOf(rawBodies);
   }
 
+  /**
+   * From now on, a request whose headers {@code admits} rejects is answered 401 with
+   * {@code WWW-Authenticate: Bearer error="invalid_token"} and not otherwise processed; it is
+   * still recorded, in {@link #received()} and in {@link #refused()}. The predicate runs on the
+   * server's event loop, once per request, as the request arrives.
+   */
+  public void admitOnly(Predicate<MultiMap> admits) {
+    this.admits = admits;
+  }
+
+  /** The requests answered 401 because {@link #admitOnly} rejected their headers, in order. */
+  public List<Received> refused() {
+    return List.copyOf(refused);
+  }
+
   public void reset() {
     received.clear();
     rawBodies.clear();
+    refused.clear();
   }
 
   /** Sends a JSON-RPC message on every open GET stream. */
@@ -86,7 +106,11 @@ public final class RecordingMcpServer implements AutoCloseable {
 
   private void handle(HttpServerRequest request) {
     if (request.method() == HttpMethod.GET) {
-      received.add(new Received(HttpMethod.GET, MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), null));
+      Received get = new Received(HttpMethod.GET, MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), null);
+      received.add(get);
+      if (refuse(get, request.response())) {
+        return;
+      }
       HttpServerResponse response = request.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
       response.write(": open\n\n");
       streams.add(response);
@@ -98,7 +122,11 @@ public final class RecordingMcpServer implements AutoCloseable {
         rawBodies.add(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
       }
       JsonObject body = bytes.length() == 0 ? null : new JsonObject(bytes);
-      received.add(new Received(request.method(), MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), body));
+      Received arrived = new Received(request.method(), MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), body);
+      received.add(arrived);
+      if (refuse(arrived, request.response())) {
+        return;
+      }
       if (request.method() == HttpMethod.DELETE) {
         request.response().end();
       } else if (body == null || !body.containsKey("id") || !body.containsKey("method")) {
@@ -107,6 +135,17 @@ public final class RecordingMcpServer implements AutoCloseable {
         answer(body, request.response());
       }
     });
+  }
+
+  /** Answers 401 and returns true if {@link #admitOnly} rejects the request's headers. */
+  private boolean refuse(Received request, HttpServerResponse response) {
+    if (admits.test(request.headers())) {
+      return false;
+    }
+    refused.add(request);
+    response.setStatusCode(401).putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"")
+        .putHeader("Content-Type", "application/json").end("{\"error\":\"invalid_token\"}");
+    return true;
   }
 
   private void answer(JsonObject request, HttpServerResponse response) {

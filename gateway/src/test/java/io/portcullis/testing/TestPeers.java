@@ -67,6 +67,28 @@ public final class TestPeers {
   }
 
   /**
+   * Like {@link #serverEverythingHttp(int)}, and every line the server prints (stdout and stderr:
+   * "Session initialized with ID: ..." for each initialize it accepts) is added to {@code output}.
+   */
+  public static Process serverEverythingHttp(int port, List<String> output) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(node(),
+        folder().resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString(), "streamableHttp");
+    builder.environment().put("PORT", Integer.toString(port));
+    builder.redirectErrorStream(true);
+    return awaitLine(builder.start(), "listening on port", output::add);
+  }
+
+  /**
+   * Starts the conformance fixture server on the given port (so that it can be started again on
+   * the same one); returns the process once it has printed {@code LISTENING <port>}.
+   */
+  public static Process conformanceServer(int port) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(node(), script("conformance-server.mjs"), "--port", Integer.toString(port));
+    builder.redirectError(ProcessBuilder.Redirect.DISCARD);
+    return awaitLine(builder.start(), "LISTENING");
+  }
+
+  /**
    * Starts the conformance fixture server (the server the conformance scenarios expect) on a free
    * port; returns the process once it has printed {@code LISTENING <port>}.
    */
@@ -85,11 +107,17 @@ public final class TestPeers {
 
   /** Reads a process's output until a line contains {@code marker}; the rest is drained in the background. */
   private static Process awaitLine(Process process, String marker) throws Exception {
+    return awaitLine(process, marker, line -> { });
+  }
+
+  /** Like {@link #awaitLine(Process, String)}, handing every line to {@code lines} too. */
+  private static Process awaitLine(Process process, String marker, java.util.function.Consumer<String> lines) throws Exception {
     var reader = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     var found = new java.util.concurrent.CompletableFuture<String>();
     Thread pump = new Thread(() -> {
       try {
         for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+          lines.accept(line);
           if (!found.isDone() && line.contains(marker)) {
             found.complete(line);
           }
