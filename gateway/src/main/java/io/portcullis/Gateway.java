@@ -1,5 +1,6 @@
 package io.portcullis;
 
+import io.portcullis.audit.Auditor;
 import io.portcullis.auth.AuthProviders;
 import io.portcullis.auth.AuthorizationServerMetadataProxy;
 import io.portcullis.auth.fetch.GuardedFetcher;
@@ -46,6 +47,7 @@ public final class Gateway {
   private final Metrics metrics = new Metrics();
   private final PolicyEngine policy;
   private final ProviderChain authentication;
+  private Auditor auditor;
   private HttpServer server;
 
   public Gateway(Vertx vertx, PortcullisConfig config) {
@@ -60,7 +62,7 @@ public final class Gateway {
   }
 
   /** Pipeline order is the security argument of {@link io.portcullis.pipeline.Phase}. */
-  Pipeline pipeline() {
+  Pipeline pipeline(Auditor audit) {
     return Pipeline.builder()
         .add(new TransportStage(config.mcp()))
         .add(new AuthenticateStage(authentication, endpoint, config.auth(), sessions, metrics))
@@ -68,15 +70,23 @@ public final class Gateway {
         .add(new SessionStage(sessions))
         .add(new RouteStage(backends.mounts()))
         .add(new AuthorizeStage(vertx, policy, new ToolAccess(config.policy().toolAccess()), config.policy().enforce(), endpoint,
-            backends.mounts()))
-        .add(new ForwardStage(vertx, sessions, backends))
+            backends.mounts(), metrics))
+        .add(new ForwardStage(vertx, sessions, backends, audit::refusesUnaudited))
         .build();
   }
 
   /** Starts the backends and the server; completes with the port actually bound. */
   public Future<Integer> start() {
+    // Opening the audit sink reads its newest file to continue the hash chain: blocking work.
+    return vertx.executeBlocking(() -> Auditor.openSink(config.audit()))
+        .map(sink -> auditor = new Auditor(sink, config.audit(), metrics))
+        .compose(this::serve);
+  }
+
+  private Future<Integer> serve(Auditor audit) {
+    metrics.sessions(sessions::openSessions, sessions::openStreams);
     Router router = Router.router(vertx);
-    router.route(config.mcp().path()).handler(new McpEndpoint(pipeline()));
+    router.route(config.mcp().path()).handler(new McpEndpoint(pipeline(audit), audit, vertx));
     HealthRoutes.mount(router, this::readiness);
     metrics.mount(router);
     // Clients probing for discovery documents must get JSON, never an HTML error page.
@@ -105,16 +115,17 @@ public final class Gateway {
         });
   }
 
-  /** Ready when the policy is loaded and not every backend's circuit is open. */
+  /** Ready when the policy is loaded, the audit log writable (if required) and not every backend's circuit open. */
   private JsonObject readiness() {
     var status = policy.status();
     JsonObject policyState = new JsonObject().put("loaded", status.loaded()).put("revision", status.revision());
     if (status.lastError() != null) {
       policyState.put("lastError", status.lastError());
     }
-    boolean ready = status.loaded() && backends.anyAvailable();
+    boolean ready = status.loaded() && backends.anyAvailable() && auditor.ready();
     return new JsonObject().put("status", ready ? "ready" : "not ready")
         .put("policy", policyState)
+        .put("audit", auditor.status())
         .put("sessions", sessions.openSessions())
         .put("backends", backends.status());
   }
@@ -127,7 +138,8 @@ public final class Gateway {
   /** Stops serving, ends every session (here and at the backends), then stops the backends. */
   public Future<Void> stop() {
     Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
-    return closed.compose(v -> endSessionsWithin(5_000)).compose(v -> backends.stop()).compose(v -> policy.stop());
+    return closed.compose(v -> endSessionsWithin(5_000)).compose(v -> backends.stop()).compose(v -> policy.stop())
+        .compose(v -> auditor == null ? Future.<Void>succeededFuture() : auditor.close());
   }
 
   /** A backend that does not answer its DELETEs must not hold up shutdown for long. */

@@ -9,7 +9,8 @@ import java.time.Duration;
  * {@code fsyncInterval}) or {@code never}. {@code queueCapacity} bounds the records waiting for the
  * writer; past it, requests wait. A file is rotated past {@code rotateSize} or {@code rotateInterval},
  * and the newest {@code retainFiles} are kept. {@code required: true} (default) refuses tools/call
- * while the sink cannot write.
+ * while the sink cannot write. {@code arguments}: {@code record} (default; values at the
+ * {@code redact} paths replaced), {@code digest} (a SHA-256 only) or {@code omit}.
  */
 public record AuditConfig(
     String sink,
@@ -20,7 +21,9 @@ public record AuditConfig(
     ByteSize rotateSize,
     Duration rotateInterval,
     Integer retainFiles,
-    Boolean required) {
+    Boolean required,
+    String arguments,
+    java.util.List<String> redact) {
   public static final String FILE = "file";
   public static final String STDOUT = "stdout";
   public static final String FSYNC_ALWAYS = "always";
@@ -37,10 +40,12 @@ public record AuditConfig(
     rotateInterval = rotateInterval == null ? Duration.ofDays(1) : rotateInterval;
     retainFiles = retainFiles == null ? 30 : retainFiles;
     required = required == null || required;
+    arguments = arguments == null ? "record" : arguments;
+    redact = redact == null ? java.util.List.of() : java.util.List.copyOf(redact);
   }
 
   /** The defaults: a file sink under {@code audit/}, fsync per record. */
   public static AuditConfig defaults() {
-    return new AuditConfig(null, null, null, null, null, null, null, null, null);
+    return new AuditConfig(null, null, null, null, null, null, null, null, null, null, null);
   }
 }

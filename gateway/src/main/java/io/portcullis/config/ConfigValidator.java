@@ -17,6 +17,7 @@ final class ConfigValidator {
     validateMcp(config.mcp(), problems);
     validateBackends(config.backends(), config.routing(), problems);
     validateRouting(config.routing(), problems);
+    validateAudit(config.audit(), problems);
     new AuthConfigValidator().validate(config.auth(), problems);
     validatePolicy(config.policy(), config.backends(), problems);
     return problems;
@@ -85,6 +86,40 @@ final class ConfigValidator {
       }
       if (o.backend() != null && !backendNames.contains(o.backend())) {
         problems.add(at + ".backend: no backend is named '" + o.backend() + "'");
+      }
+    }
+  }
+
+  private void validateAudit(AuditConfig audit, List<String> problems) {
+    if (!Set.of(AuditConfig.FILE, AuditConfig.STDOUT).contains(audit.sink())) {
+      problems.add("audit.sink: must be 'file' or 'stdout'");
+    }
+    if (!Set.of(AuditConfig.FSYNC_ALWAYS, AuditConfig.FSYNC_INTERVAL, AuditConfig.FSYNC_NEVER).contains(audit.fsync())) {
+      problems.add("audit.fsync: must be 'always', 'interval' or 'never'");
+    }
+    if (!positive(audit.fsyncInterval())) {
+      problems.add("audit.fsyncInterval: must be positive");
+    }
+    if (audit.queueCapacity() < 1) {
+      problems.add("audit.queueCapacity: must be at least 1");
+    }
+    if (audit.rotateSize().bytes() < 1024) {
+      problems.add("audit.rotateSize: must be at least 1KiB");
+    }
+    if (!positive(audit.rotateInterval())) {
+      problems.add("audit.rotateInterval: must be positive");
+    }
+    if (audit.retainFiles() < 1) {
+      problems.add("audit.retainFiles: must be at least 1");
+    }
+    if (!Set.of("record", "digest", "omit").contains(audit.arguments())) {
+      problems.add("audit.arguments: must be 'record', 'digest' or 'omit'");
+    }
+    for (int i = 0; i < audit.redact().size(); i++) {
+      try {
+        io.portcullis.audit.ArgumentRedactor.parse(audit.redact().get(i));
+      } catch (IllegalArgumentException e) {
+        problems.add("audit.redact[" + i + "]: " + e.getMessage());
       }
     }
   }

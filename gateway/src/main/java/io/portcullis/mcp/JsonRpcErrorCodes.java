@@ -12,6 +12,8 @@ public final class JsonRpcErrorCodes {
   /** The code the MCP SDKs use for an unknown or ended session. */
   public static final int SESSION_NOT_FOUND = -32001;
   public static final int BACKEND_UNAVAILABLE = -32020;
+  /** The audit log cannot be written; tools are refused until it can. */
+  public static final int AUDIT_UNAVAILABLE = -32030;
   public static final int BACKEND_TIMEOUT = -32021;
   public static final int TOO_MANY_SESSIONS = -32004;
   public static final int REQUEST_TOO_LARGE = -32005;

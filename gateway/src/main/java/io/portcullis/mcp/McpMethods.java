@@ -10,6 +10,7 @@ public final class McpMethods {
   public static final String RESOURCES_UNSUBSCRIBE = "resources/unsubscribe";
   public static final String RESOURCES_UPDATED = "notifications/resources/updated";
   public static final String PING = "ping";
+  public static final String TOOLS_CALL = "tools/call";
 
   private McpMethods() {
   }

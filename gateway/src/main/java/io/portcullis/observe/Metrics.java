@@ -42,4 +42,43 @@ public final class Metrics {
     Counter.builder("portcullis.backend.errors").description("Failed calls to backends, by kind")
         .tag("backend", backend).tag("failure", failure).register(registry).increment();
   }
+
+  /** Counts an answered /mcp message and times its stages (microseconds per stage, "total" included). */
+  public void request(String method, String backend, String decision, String outcome, java.util.Map<String, Long> stageMicros) {
+    Counter.builder("portcullis.requests").description("Messages answered at /mcp, by method, backend, decision and outcome")
+        .tag("method", method == null ? "-" : method).tag("backend", backend == null ? "-" : backend)
+        .tag("decision", decision).tag("outcome", outcome).register(registry).increment();
+    stageMicros.forEach((stage, micros) -> io.micrometer.core.instrument.Timer.builder("portcullis.stage.duration")
+        .description("Time spent per pipeline stage").tag("stage", stage).publishPercentileHistogram()
+        .register(registry).record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
+  }
+
+  /** Times one policy evaluation (a list's items count as one). */
+  public void policyEvaluated(long nanos, String outcome) {
+    io.micrometer.core.instrument.Timer.builder("portcullis.policy.evaluation").description("Policy evaluation time")
+        .tag("outcome", outcome).publishPercentileHistogram().register(registry)
+        .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  public void auditWritten(long nanos) {
+    io.micrometer.core.instrument.Timer.builder("portcullis.audit.write").description("Time from queueing an audit record to its write")
+        .publishPercentileHistogram().register(registry).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  public void auditFailed() {
+    Counter.builder("portcullis.audit.failures").description("Audit records that could not be written").register(registry).increment();
+  }
+
+  /** Shows the audit records waiting for the writer. */
+  public void auditBacklog(java.util.function.Supplier<Number> backlog) {
+    io.micrometer.core.instrument.Gauge.builder("portcullis.audit.queue.depth", backlog)
+        .description("Audit records waiting to be written").register(registry);
+  }
+
+  /** Shows open sessions and open SSE streams. */
+  public void sessions(java.util.function.Supplier<Number> open, java.util.function.Supplier<Number> streams) {
+    io.micrometer.core.instrument.Gauge.builder("portcullis.sessions.open", open).description("Open MCP sessions").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("portcullis.streams.open", streams).description("Open SSE streams to clients")
+        .register(registry);
+  }
 }

@@ -45,8 +45,19 @@ public final class ErrorResponder {
       case BACKEND_TIMEOUT -> new Mapping(504, JsonRpcErrorCodes.BACKEND_TIMEOUT);
       case UPSTREAM_ERROR, POLICY_DENIED, POLICY_ERROR -> new Mapping(200, JsonRpcErrorCodes.SERVER_ERROR);
       case UNKNOWN_TARGET -> new Mapping(200, JsonRpcErrorCodes.INVALID_PARAMS);
+      case AUDIT_UNAVAILABLE -> new Mapping(200, JsonRpcErrorCodes.AUDIT_UNAVAILABLE);
       case INTERNAL -> new Mapping(500, JsonRpcErrorCodes.INTERNAL_ERROR);
     };
+  }
+
+  /** The HTTP status the client gets for {@code failure}. */
+  public static int httpStatus(Failure failure) {
+    return map(failure).status();
+  }
+
+  /** The JSON-RPC error code the client gets for {@code failure}, or null when the body is not JSON-RPC. */
+  public static Integer jsonRpcCode(Failure failure) {
+    return map(failure).jsonRpcCode();
   }
 
   /** The failure as a JSON-RPC error response, for a stream that is already open. */

@@ -1,5 +1,6 @@
 package io.portcullis.pipeline;
 
+import io.portcullis.audit.AuditTrail;
 import io.portcullis.auth.Principal;
 import io.portcullis.mcp.JsonRpcMessage;
 import io.portcullis.transport.ClientReply;
@@ -13,7 +14,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * One client message travelling through the pipeline. Immutable: each stage returns a copy with
- * what it learned filled in. Fields not yet reached by the pipeline are null.
+ * what it learned filled in. Fields not yet reached by the pipeline are null. What a copy learns
+ * is also noted on the message's {@link AuditTrail} (its reply's), so that the audit record
+ * cannot miss what a stage established.
  *
  * @param http            the client's HTTP request (headers, peer address)
  * @param reply           where the answer goes (the HTTP response, or a slot of a batch's response)
@@ -45,11 +48,20 @@ public record Exchange(
     return new Exchange(http, reply, System.nanoTime(), null, null, null, null, null, null, null, null);
   }
 
+  /** What the audit record of this message is being built from. */
+  public AuditTrail audit() {
+    return reply == null ? new AuditTrail(null, null, null) : reply.audit();
+  }
+
   public Exchange withTransport(String version, Buffer readBody) {
+    if (readBody != null) {
+      audit().bytesIn(readBody.length());
+    }
     return new Exchange(http, reply, receivedNanos, version, principal, readBody, message, batch, session, route, replyFilter);
   }
 
   public Exchange withMessage(JsonRpcMessage parsed) {
+    audit().message(parsed);
     return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, parsed, null, session, route, replyFilter);
   }
 
@@ -59,10 +71,14 @@ public record Exchange(
 
   /** The exchange of one batch element, answered through its own slot. */
   public Exchange forBatchElement(JsonRpcMessage element, ClientReply slot) {
+    slot.audit().message(element);
     return new Exchange(http, slot, receivedNanos, protocolVersion, principal, body, element, null, session, route, replyFilter);
   }
 
   public Exchange withPrincipal(Principal p) {
+    if (p != null) {
+      audit().principal(p.subject(), p.provider(), p.clientId(), p.roles().stream().sorted().toList());
+    }
     return new Exchange(http, reply, receivedNanos, protocolVersion, p, body, message, batch, session, route, replyFilter);
   }
 
@@ -71,11 +87,31 @@ public record Exchange(
   }
 
   public Exchange withSession(GatewaySession s) {
+    if (s != null) {
+      audit().session(s.id(), s.clientInfo() == null ? null : s.clientInfo().path("name").asText(null));
+    }
     return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, message, batch, s, route, replyFilter);
   }
 
   /** The exchange routed: where it goes, and the message as the backend is to receive it. */
   public Exchange withRoute(Route r, JsonRpcMessage forwarded) {
+    if (r.isSingleBackend()) {
+      audit().target(targetKind(), r.target(), r.backend(), r.upstreamTarget());
+    }
     return new Exchange(http, reply, receivedNanos, protocolVersion, principal, body, forwarded, batch, session, r, replyFilter);
+  }
+
+  private String targetKind() {
+    String method = message instanceof io.portcullis.mcp.JsonRpcRequest request ? request.method() : "";
+    if (method.startsWith("tools/")) {
+      return "tool";
+    }
+    if (method.startsWith("prompts/")) {
+      return "prompt";
+    }
+    if (method.startsWith("resources/")) {
+      return "resource";
+    }
+    return method.startsWith("completion/") ? "completion" : null;
   }
 }

@@ -33,5 +33,7 @@ public enum Failure {
   POLICY_ERROR,
   /** The tool, resource or prompt does not exist for this principal (unknown, or hidden by policy). */
   UNKNOWN_TARGET,
+  /** The audit log cannot be written and audit.required is on: no tool runs unaudited. */
+  AUDIT_UNAVAILABLE,
   INTERNAL
 }

@@ -20,5 +20,10 @@ public enum Phase {
   /** Policy decision; fails closed. */
   AUTHORIZE,
   /** The upstream call and the relay of its answer: the terminal stage. */
-  FORWARD
+  FORWARD;
+
+  /** The phase's name in metrics and audit records. */
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
 }

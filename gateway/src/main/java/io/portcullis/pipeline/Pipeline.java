@@ -38,7 +38,10 @@ public final class Pipeline {
     if (index == stages.size()) {
       return Future.succeededFuture(exchange);
     }
-    return stages.get(index).apply(exchange)
+    Stage stage = stages.get(index);
+    long started = System.nanoTime();
+    return stage.apply(exchange)
+        .andThen(r -> exchange.audit().stage(stage.phase().label(), (System.nanoTime() - started) / 1_000))
         .compose(next -> next.batch() == null ? runFrom(index + 1, next) : fanOut(index + 1, next));
   }
 

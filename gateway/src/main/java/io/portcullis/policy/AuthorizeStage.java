@@ -3,7 +3,9 @@ package io.portcullis.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.portcullis.audit.AuditEvent;
 import io.portcullis.auth.PublicEndpoint;
+import io.portcullis.observe.Metrics;
 import io.portcullis.mcp.JsonRpcCodec;
 import io.portcullis.mcp.JsonRpcError;
 import io.portcullis.mcp.JsonRpcErrorCodes;
@@ -41,10 +43,12 @@ public final class AuthorizeStage implements Stage {
   private final PublicEndpoint endpoint;
   private final ListFilter lists;
   private final Mounts mounts;
+  private final Metrics metrics;
 
   public AuthorizeStage(Vertx vertx, PolicyEngine engine, ToolAccess toolAccess, boolean enforce, PublicEndpoint endpoint,
-      Mounts mounts) {
+      Mounts mounts, Metrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.mounts = mounts;
     this.engine = engine;
     this.toolAccess = toolAccess;
@@ -94,11 +98,15 @@ public final class AuthorizeStage implements Stage {
 
   private Future<Exchange> authorizeToolCall(Exchange exchange, JsonRpcRequest request, ObjectNode params, Route route) {
     String name = route.target();
-    return knownTool(exchange, route).compose(tool -> {
+    // The catalog lookup sends a request of the gateway's own: its failure must carry the client's id.
+    return knownTool(exchange, route)
+        .recover(e -> Future.failedFuture(e instanceof GatewayException g ? g.withRequestId(request.id()) : e))
+        .compose(tool -> {
       if (tool == null) {
         return Future.failedFuture(unknown(request, JsonRpcErrorCodes.INVALID_PARAMS, "Unknown tool: " + name));
       }
       String access = toolAccess.classify(route.backend(), route.upstreamTarget(), tool);
+      exchange.audit().accessClass(access);
       ObjectNode input = PolicyInputs.of(exchange, "tools/call",
           PolicyInputs.toolTarget(name, route.backend(), route.upstreamTarget(), access, tool.get("annotations")),
           params.get("arguments"));
@@ -148,7 +156,10 @@ public final class AuthorizeStage implements Stage {
    */
   private Future<Exchange> authorize(Exchange exchange, JsonRpcRequest request, ObjectNode input, String listAction,
       int unknownCode, String unknownMessage) {
+    long started = System.nanoTime();
     return engine.decide(input).compose(decision -> {
+      metrics.policyEvaluated(System.nanoTime() - started, decision.outcome().name().toLowerCase());
+      noteDecision(exchange, decision);
       if (decision.allowed()) {
         return Future.succeededFuture(exchange);
       }
@@ -163,11 +174,34 @@ public final class AuthorizeStage implements Stage {
       ObjectNode listing = PolicyInputs.withTarget(input, (ObjectNode) input.get("target"));
       listing.put("action", listAction);
       listing.remove("arguments");
-      return engine.decideAll(java.util.List.of(input, listing)).compose(both -> both.size() == 2 && both.get(0).allowed()
+      return engine.decideAll(java.util.List.of(input, listing)).compose(both -> {
+        if (both.size() == 2) {
+          noteDecision(exchange, both.get(0));
+        }
+        return both.size() == 2 && both.get(0).allowed()
           ? Future.succeededFuture(exchange)
           : refuse(exchange, request, both.size() == 2 ? both.get(0) : decision,
-              both.size() == 2 && both.get(1).allowed(), unknownCode, unknownMessage));
+              both.size() == 2 && both.get(1).allowed(), unknownCode, unknownMessage);
+      });
     });
+  }
+
+  /** The decision as the audit record shows it; in a dry run a refusal says it was not enforced. */
+  private void noteDecision(Exchange exchange, Decision decision) {
+    java.util.List<String> reasons = decision.reasons();
+    if (!enforce && !decision.allowed()) {
+      reasons = new java.util.ArrayList<>(reasons);
+      reasons.add("dry run: not enforced");
+    }
+    exchange.audit().decision(verdictOf(decision), reasons, decision.decisionId(), decision.policyRevision());
+  }
+
+  static AuditEvent.Verdict verdictOf(Decision decision) {
+    return switch (decision.outcome()) {
+      case ALLOW -> AuditEvent.Verdict.ALLOW;
+      case DENY -> AuditEvent.Verdict.DENY;
+      case ERROR -> AuditEvent.Verdict.ERROR;
+    };
   }
 
   /** The client's answer to a refused decision; {@code visible} says whether the target may be named. */

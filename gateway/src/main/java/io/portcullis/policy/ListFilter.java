@@ -53,6 +53,14 @@ final class ListFilter {
     List<ObjectNode> inputs = new ArrayList<>(items.size());
     items.forEach(item -> inputs.add(PolicyInputs.withTarget(base, target(exchange, method, item))));
     return engine.decideAll(inputs).map(decisions -> {
+      long shown = 0;
+      for (int i = 0; i < items.size(); i++) {
+        Decision d = i < decisions.size() ? decisions.get(i) : null;
+        shown += d != null && d.allowed() ? 1 : 0;
+      }
+      exchange.audit().decision(io.portcullis.audit.AuditEvent.Verdict.ALLOW,
+          List.of(shown + " of " + items.size() + " items allowed" + (enforce ? "" : " (dry run: all shown)")), null,
+          decisions.isEmpty() ? null : decisions.get(0).policyRevision());
       ArrayNode kept = JsonRpcCodec.mapper().createArrayNode();
       for (int i = 0; i < items.size(); i++) {
         Decision d = i < decisions.size() ? decisions.get(i) : null;

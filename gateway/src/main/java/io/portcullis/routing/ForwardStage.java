@@ -6,6 +6,7 @@ import io.portcullis.mcp.JsonRpcRequest;
 import io.portcullis.mcp.JsonRpcResponse;
 import io.portcullis.mcp.McpHeaders;
 import io.portcullis.mcp.McpMethods;
+import io.portcullis.observe.TraceContext;
 import io.portcullis.pipeline.Exchange;
 import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
@@ -27,8 +28,7 @@ import org.slf4j.LoggerFactory;
  * The terminal stage: sends the message to its backend, or to every backend of the session, and
  * relays the answer. initialize opens the session's backend sides; lists are merged across
  * backends; GET merges the backends' server-to-client streams; DELETE ends the session;
- * notifications and the client's answers to relayed requests are acknowledged with 202. A request
- * whose backend side was lost is retried once on a fresh one.
+ * notifications and the client's answers to relayed requests are acknowledged with 202.
  */
 public final class ForwardStage implements Stage {
   private static final Logger LOG = LoggerFactory.getLogger(ForwardStage.class);
@@ -38,9 +38,12 @@ public final class ForwardStage implements Stage {
   private final SessionOpener opener;
   private final ListFanout lists;
   private final BackendMessages messages;
+  private final java.util.function.BooleanSupplier refuseUnaudited;
 
-  public ForwardStage(Vertx vertx, SessionManager sessions, Backends backends) {
+  /** {@code refuseUnaudited} says when tools/call must be refused because its audit record could not be written. */
+  public ForwardStage(Vertx vertx, SessionManager sessions, Backends backends, java.util.function.BooleanSupplier refuseUnaudited) {
     this.vertx = vertx;
+    this.refuseUnaudited = refuseUnaudited;
     this.sessions = sessions;
     this.opener = new SessionOpener(vertx, backends);
     this.lists = new ListFanout(vertx, backends);
@@ -58,13 +61,13 @@ public final class ForwardStage implements Stage {
     GatewaySession session = exchange.session();
     ClientReply reply = exchange.reply();
     if (method == HttpMethod.GET) {
-      return listen(session, exchange.http().getHeader(McpHeaders.LAST_EVENT_ID))
+      return traced(exchange, () -> listen(session, exchange.http().getHeader(McpHeaders.LAST_EVENT_ID)))
           .compose(upstream -> reply.relay(upstream, session))
           .map(exchange);
     }
     if (method == HttpMethod.DELETE) {
       return sessions.end(session).map(v -> {
-        exchange.http().response().setStatusCode(200).end();
+        reply.sessionEnded();
         return exchange;
       });
     }
@@ -88,35 +91,37 @@ public final class ForwardStage implements Stage {
       exchange.reply().answer(JsonRpcResponse.success(request.id(), JsonRpcCodec.object()), Map.of());
       return Future.succeededFuture(exchange);
     }
-    Future<Reply> answer;
-    if (exchange.route().isSingleBackend()) {
-      String backend = exchange.route().backend();
-      answer = send(session, backend, request).map(r -> messages.forClient(backend, session, r));
-    } else if ("logging/setLevel".equals(request.method())) {
-      answer = broadcast(session, request);
-    } else {
-      answer = lists.list(session, request);
+    if (McpMethods.TOOLS_CALL.equals(request.method()) && refuseUnaudited.getAsBoolean()) {
+      return Future.failedFuture(new GatewayException(Failure.AUDIT_UNAVAILABLE,
+          "Refused: the audit log cannot be written, so no tool runs until it can", request.id(), null));
     }
+    Future<Reply> answer = traced(exchange, () -> {
+      if (exchange.route().isSingleBackend()) {
+        String backend = exchange.route().backend();
+        return send(session, backend, request).map(r -> messages.forClient(backend, session, r));
+      }
+      return "logging/setLevel".equals(request.method()) ? broadcast(session, request) : lists.list(session, request);
+    });
     return answer
         .map(upstream -> exchange.replyFilter() == null ? upstream : exchange.replyFilter().apply(upstream))
         .compose(upstream -> exchange.reply().relay(upstream, session))
         .map(exchange);
   }
 
-  /** Sends a request to one backend of the session, opening its side again once if the backend lost it. */
+  /** Starts {@code call} with the exchange's trace context visible to the upstream requests it sends. */
+  private static <T> T traced(Exchange exchange, java.util.function.Supplier<T> call) {
+    TraceContext trace = exchange.audit().trace();
+    return trace == null ? call.get() : trace.propagating(call);
+  }
+
+  /** Sends a request to one backend of the session (whose side re-opens itself if the backend lost it). */
   private Future<Reply> send(GatewaySession session, String backend, JsonRpcRequest request) {
     UpstreamSession upstream = session.upstream(backend);
     if (upstream == null) {
       return Future.failedFuture(new GatewayException(Failure.BACKEND_UNAVAILABLE,
           "backend '" + backend + "' is not available in this session yet; it joins when it is reachable", request.id(), null));
     }
-    return upstream.request(request).recover(e -> {
-      if (!(e instanceof GatewayException g) || g.failure() != Failure.UPSTREAM_SESSION_LOST) {
-        return Future.failedFuture(e);
-      }
-      return opener.reopen(session, backend, upstream).compose(fresh -> fresh.request(request))
-          .recover(again -> Future.failedFuture(again instanceof GatewayException ge ? ge.withRequestId(request.id()) : again));
-    });
+    return upstream.request(request);
   }
 
   /** A request every backend must hear (logging/setLevel): answered with an empty result once any backend took it. */

@@ -1,6 +1,7 @@
 package io.portcullis.routing;
 
 import io.portcullis.config.HttpBackendConfig;
+import io.portcullis.observe.TraceContext;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -16,7 +17,8 @@ import io.vertx.core.http.RequestOptions;
 /**
  * The pooled keep-alive HTTP client of one HTTP backend, carrying the gateway's own credentials
  * for it: the configured headers, or a client-credentials token (a 401 is answered by sending the
- * request once more with a fresh token). Nothing of the client's request is ever added here.
+ * request once more with a fresh token). Of the client's request only the trace context is passed
+ * on (a W3C traceparent naming the gateway's span); never its credentials.
  */
 final class UpstreamHttpClient {
   private final Vertx vertx;
@@ -44,18 +46,25 @@ final class UpstreamHttpClient {
   }
 
   /** Sends one request; the future completes when the response's headers have arrived. */
-  Future<HttpClientResponse> send(HttpMethod method, String absoluteUri, MultiMap headers, Buffer body, long idleTimeoutMillis) {
+  Future<HttpClientResponse> send(HttpMethod method, String absoluteUri, MultiMap givenHeaders, Buffer body, long idleTimeoutMillis) {
+    MultiMap headers = givenHeaders;
+    TraceContext trace = TraceContext.current();
+    if (trace != null) {
+      headers = MultiMap.caseInsensitiveMultiMap().addAll(givenHeaders == null ? MultiMap.caseInsensitiveMultiMap() : givenHeaders);
+      headers.set("traceparent", trace.traceparent());
+    }
     if (tokens == null) {
       return sendWith(null, method, absoluteUri, headers, body, idleTimeoutMillis);
     }
-    return tokens.current().compose(token -> sendWith(token, method, absoluteUri, headers, body, idleTimeoutMillis)
+    MultiMap sent = headers;
+    return tokens.current().compose(token -> sendWith(token, method, absoluteUri, sent, body, idleTimeoutMillis)
         .compose(response -> {
           if (response.statusCode() != 401) {
             return Future.succeededFuture(response);
           }
           tokens.rejected(token);
           return response.body().otherwiseEmpty().compose(ignored -> tokens.current())
-              .compose(fresh -> sendWith(fresh, method, absoluteUri, headers, body, idleTimeoutMillis));
+              .compose(fresh -> sendWith(fresh, method, absoluteUri, sent, body, idleTimeoutMillis));
         }));
   }
 

@@ -99,6 +99,11 @@ final class BatchResponse {
     }
 
     @Override
+    public void sessionEnded() {
+      finish();
+    }
+
+    @Override
     public void answer(JsonRpcMessage message, Map<String, String> headers) {
       write(message);
       finish();

@@ -78,11 +78,6 @@ public final class GatewaySession {
     return true;
   }
 
-  /** Replaces a backend's side that was lost; false if it was already replaced or the session ended. */
-  public synchronized boolean replace(String name, UpstreamSession lost, UpstreamSession fresh) {
-    return !closed && upstreams.replace(name, lost, fresh);
-  }
-
   /** The client's initialize request, which opens the backends that join later. */
   public JsonRpcRequest initializeRequest() {
     return initialize;
@@ -131,6 +126,11 @@ public final class GatewaySession {
 
   public void touch() {
     lastSeenNanos = System.nanoTime();
+  }
+
+  /** The SSE streams to the client open on this session now. */
+  public int openStreams() {
+    return openStreams.get();
   }
 
   public void streamOpened() {

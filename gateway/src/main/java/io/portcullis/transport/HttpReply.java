@@ -25,6 +25,11 @@ public final class HttpReply implements ClientReply {
   }
 
   @Override
+  public void sessionEnded() {
+    response.setStatusCode(200).end();
+  }
+
+  @Override
   public void answer(JsonRpcMessage message, Map<String, String> headers) {
     headers.forEach(response::putHeader);
     response.putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON).end(JsonRpcCodec.encode(message));

@@ -61,6 +61,11 @@ public final class SessionManager {
     return store.size();
   }
 
+  /** SSE streams open to clients across all sessions. */
+  public int openStreams() {
+    return store.all().stream().mapToInt(GatewaySession::openStreams).sum();
+  }
+
   /** Ends a session and its backend sides; completes when they are closed. */
   public Future<Void> end(GatewaySession session) {
     store.remove(session.id());

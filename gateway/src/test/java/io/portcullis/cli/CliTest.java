@@ -53,14 +53,20 @@ class CliTest {
   }
 
   static String validConfig(String backendUrl) {
-    return """
-        server: {port: 0}
-        auth: {anonymous: {enabled: true}}
-        policy: {directory: "%s", opaBinary: "%s", watch: false}
-        backends:
-          - name: upstream
-            http: {url: "%s"}
-        """.formatted(io.portcullis.testing.RunningGateway.POLICIES, System.getProperty("portcullis.opa"), backendUrl);
+    try {
+      return """
+          server: {port: 0}
+          auth: {anonymous: {enabled: true}}
+          policy: {directory: "%s", opaBinary: "%s", watch: false}
+          audit: {directory: "%s"}
+          backends:
+            - name: upstream
+              http: {url: "%s"}
+          """.formatted(io.portcullis.testing.RunningGateway.POLICIES, System.getProperty("portcullis.opa"),
+          Files.createTempDirectory("portcullis-audit"), backendUrl);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** What a command run in this JVM returned and printed. */

@@ -246,6 +246,7 @@ class PipelineTest {
         Map.entry(Failure.BACKEND_UNAVAILABLE, Expected.json(502, JsonRpcErrorCodes.BACKEND_UNAVAILABLE)),
         Map.entry(Failure.BACKEND_REJECTED, Expected.json(502, JsonRpcErrorCodes.BACKEND_UNAVAILABLE)),
         Map.entry(Failure.UPSTREAM_SESSION_LOST, Expected.json(502, JsonRpcErrorCodes.BACKEND_UNAVAILABLE)),
+        Map.entry(Failure.AUDIT_UNAVAILABLE, Expected.json(200, JsonRpcErrorCodes.AUDIT_UNAVAILABLE)),
         Map.entry(Failure.BACKEND_TIMEOUT, Expected.json(504, JsonRpcErrorCodes.BACKEND_TIMEOUT)),
         Map.entry(Failure.UPSTREAM_ERROR, Expected.json(200, JsonRpcErrorCodes.SERVER_ERROR)),
         // Policy refusals carry their own JSON-RPC error (code and data); these are the fallbacks.

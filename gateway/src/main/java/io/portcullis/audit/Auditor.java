@@ -1,0 +1,101 @@
+package io.portcullis.audit;
+
+import io.portcullis.config.AuditConfig;
+import io.portcullis.observe.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns each answered message's {@link AuditTrail} into its one audit record and writes it,
+ * arguments redacted as configured. The caller waits for the write before the client sees the
+ * answer, so every answer a client received has its record. With {@code audit.required} (the
+ * default) the gateway refuses to run a tool while the sink cannot write.
+ */
+public final class Auditor {
+  private static final Logger LOG = LoggerFactory.getLogger(Auditor.class);
+  private static final Logger ACCESS = LoggerFactory.getLogger("portcullis.access");
+
+  private final AuditSink sink;
+  private final ArgumentRedactor redactor;
+  private final boolean required;
+  private final Metrics metrics;
+  private final String sinkName;
+
+  public Auditor(AuditSink sink, AuditConfig config, Metrics metrics) {
+    this.sink = sink;
+    this.redactor = new ArgumentRedactor(config.arguments(), config.redact());
+    this.required = config.required();
+    this.metrics = metrics;
+    this.sinkName = config.sink();
+    if (sink instanceof JsonLinesFileSink file) {
+      metrics.auditBacklog(file::backlog);
+    }
+  }
+
+  /** Opens the configured sink: JSON lines under {@code audit.directory}, or stdout. */
+  public static AuditSink openSink(AuditConfig config) throws IOException {
+    if (AuditConfig.STDOUT.equals(config.sink())) {
+      return new StdoutSink();
+    }
+    return JsonLinesFileSink.open(Path.of(config.directory()), config, Clock.systemUTC());
+  }
+
+  /** Whether a tool must be refused now because its record could not be written. */
+  public boolean refusesUnaudited() {
+    return required && !sink.writable();
+  }
+
+  /** Whether a failed write must turn the client's answer into an error. */
+  public boolean required() {
+    return required;
+  }
+
+  /**
+   * Writes the trail's record, once: a second call for the same trail completes at once. The
+   * future fails with {@link AuditWriteException} when the record could not be written.
+   */
+  public Future<Void> record(AuditTrail trail, AuditEvent.Outcome outcome, Long bytesOut) {
+    if (!trail.claim()) {
+      return Future.succeededFuture();
+    }
+    AuditEvent event = trail.toEvent(redactor.apply(trail.arguments()), outcome, bytesOut);
+    metrics.request(event.method(), trail.backend(), trail.verdict() == null ? "none" : trail.verdict().wireName(),
+        outcome.kind().wireName(), event.latencyMicros());
+    if (ACCESS.isInfoEnabled()) {
+      ACCESS.info("{} {} {} {} {}{} trace={} {}us", event.method(), event.principal() == null ? "-" : event.principal().subject(),
+          trail.backend() == null ? "-" : trail.backend(), trail.verdict() == null ? "-" : trail.verdict().wireName(),
+          outcome.kind().wireName(), outcome.code() == null ? "" : " " + outcome.code(),
+          event.traceId() == null ? "-" : event.traceId(), event.latencyMicros().get("total"));
+    }
+    long started = System.nanoTime();
+    return sink.record(event)
+        .onSuccess(v -> metrics.auditWritten(System.nanoTime() - started))
+        .onFailure(e -> {
+          metrics.auditFailed();
+          LOG.error("audit record {} for {} could not be written: {}", event.eventId(), event.method(), e.getMessage());
+        });
+  }
+
+  /** The sink's state for /readyz. */
+  public JsonObject status() {
+    JsonObject status = new JsonObject().put("sink", sinkName).put("writable", sink.writable()).put("required", required);
+    if (sink instanceof JsonLinesFileSink file) {
+      status.put("backlog", file.backlog());
+    }
+    return status;
+  }
+
+  /** Whether the gateway can serve as far as the audit log is concerned. */
+  public boolean ready() {
+    return !required || sink.writable();
+  }
+
+  public Future<Void> close() {
+    return sink.close();
+  }
+}
