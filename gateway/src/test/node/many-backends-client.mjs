@@ -11,6 +11,9 @@
 //     {"do": "getPrompt", "name": "...", "arguments": {...}} reports {messages: n} or {error}
 //     {"do": "waitForToolsChanged", "timeoutMs": N}         waits for notifications/tools/list_changed
 //         (returns at once if one already came); reports {toolsChanged: count so far}
+//     {"do": "subscribe", "uri": "..."}                     resources/subscribe; reports {subscribed: uri}
+//     {"do": "waitForResourceUpdated", "timeoutMs": N}      waits for notifications/resources/updated
+//         (returns at once if one already came); reports {updated: [uris so far]}
 //     {"do": "touch", "path": "..."}                        creates (or truncates) the file; reports {touched: path}
 //     {"do": "waitForFile", "path": "...", "timeoutMs": N}  waits until the file exists (polls every 20 ms,
 //         default timeout 30000); reports {waitedMs} or, after the timeout, {error}
@@ -22,7 +25,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
 const [url, actionsFile] = process.argv.slice(2);
 if (!url || !actionsFile) throw new Error('usage: node many-backends-client.mjs <url> <actions.json>');
@@ -34,6 +37,12 @@ const toolsChangedWaiters = [];
 client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
   toolsChanged++;
   toolsChangedWaiters.splice(0).forEach((w) => w());
+});
+const updated = [];
+const updatedWaiters = [];
+client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+  updated.push(n.params.uri);
+  updatedWaiters.splice(0).forEach((w) => w());
 });
 const transport = new StreamableHTTPClientTransport(new URL(url));
 await client.connect(transport);
@@ -78,6 +87,17 @@ for (const a of actions) {
         });
       }
       reports.push({ toolsChanged });
+    } else if (a.do === 'subscribe') {
+      await client.subscribeResource({ uri: a.uri });
+      reports.push({ subscribed: a.uri });
+    } else if (a.do === 'waitForResourceUpdated') {
+      if (updated.length === 0) {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no resources/updated in time')), a.timeoutMs ?? 30000);
+          updatedWaiters.push(() => { clearTimeout(timer); resolve(); });
+        });
+      }
+      reports.push({ updated: [...updated] });
     } else if (a.do === 'touch') {
       writeFileSync(a.path, '');
       reports.push({ touched: a.path });

@@ -37,12 +37,17 @@ public final class Auditor {
     }
   }
 
-  /** Opens the configured sink: JSON lines under {@code audit.directory}, or stdout. */
+  /**
+   * Opens the configured sink: JSON lines under {@code audit.directory} (a relative one is taken
+   * from PORTCULLIS_HOME, like the policy directory, else the working directory), or stdout.
+   */
   public static AuditSink openSink(AuditConfig config) throws IOException {
     if (AuditConfig.STDOUT.equals(config.sink())) {
       return new StdoutSink();
     }
-    return JsonLinesFileSink.open(Path.of(config.directory()), config, Clock.systemUTC());
+    String home = System.getenv("PORTCULLIS_HOME");
+    Path directory = Path.of(home == null || home.isBlank() ? "" : home).toAbsolutePath().resolve(config.directory());
+    return JsonLinesFileSink.open(directory, config, Clock.systemUTC());
   }
 
   /** Whether a tool must be refused now because its record could not be written. */

@@ -122,9 +122,11 @@ public final class AuditedReply implements ClientReply {
   }
 
   private static AuditEvent.Outcome outcomeOf(GatewayException failure) {
-    Integer code = ErrorResponder.jsonRpcCode(failure.failure());
-    if (failure.upstreamError() != null) {
-      return new AuditEvent.Outcome(AuditEvent.OutcomeKind.JSONRPC_ERROR, failure.upstreamError().code());
+    // Refusals of the gateway's own (policy, unknown target) carry their JSON-RPC error too; only a backend's is its outcome.
+    Integer code = failure.upstreamError() != null ? Integer.valueOf(failure.upstreamError().code())
+        : ErrorResponder.jsonRpcCode(failure.failure());
+    if (failure.failure() == Failure.UPSTREAM_ERROR) {
+      return new AuditEvent.Outcome(AuditEvent.OutcomeKind.JSONRPC_ERROR, code);
     }
     if (isBackend(failure.failure())) {
       return new AuditEvent.Outcome(AuditEvent.OutcomeKind.BACKEND_FAILURE, code);

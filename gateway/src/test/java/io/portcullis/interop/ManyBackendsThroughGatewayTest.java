@@ -131,4 +131,19 @@ class ManyBackendsThroughGatewayTest {
     assertThat(reports.get(6).get("error").get("code").asInt()).as("a URI without its backend's mapping").isEqualTo(-32002);
     assertThat(reports.get(7).get("messages").asInt()).isPositive();
   }
+
+  @Test
+  void aSubscriptionIsRoutedToItsBackendAndItsUpdatesComeBackUnderTheMappedUri() throws Exception {
+    String uri = "everything+demo://resource/static/document/architecture.md";
+    JsonNode reports = run(gateway.mcpUrl(), folder, """
+        [{"do": "subscribe", "uri": "%s"},
+         {"do": "call", "name": "everything__toggle-subscriber-updates", "arguments": {}},
+         {"do": "waitForResourceUpdated", "timeoutMs": 15000}]
+        """.formatted(uri));
+
+    assertThat(reports.get(0).has("error")).as("subscribe: %s", reports.get(0)).isFalse();
+    assertThat(reports.get(1).get("isError").asBoolean()).isFalse();
+    assertThat(reports.get(2).has("error")).as("waiting for the update: %s", reports.get(2)).isFalse();
+    assertThat(reports.get(2).get("updated")).isNotEmpty().allSatisfy(u -> assertThat(u.asText()).isEqualTo(uri));
+  }
 }
