@@ -137,6 +137,9 @@ public final class JsonLinesFileSink implements AuditSink {
     return closed.future();
   }
 
+  private Path openFile;
+  private Object openFileKey;
+
   private void run() {
     List<Pending> batch = new ArrayList<>();
     while (true) {
@@ -179,6 +182,11 @@ public final class JsonLinesFileSink implements AuditSink {
   }
 
   private void write(List<Pending> batch) {
+    if (channel != null && !stillInPlace()) {
+      // The open file was moved or deleted (its directory too, perhaps): records written to it now would be lost.
+      LOG.warn("audit file {} is no longer in {}; opening a new one", openFile, files.directory());
+      closeChannel();
+    }
     List<Pending> written = new ArrayList<>();
     for (Pending p : batch) {
       HashChain.Sealed sealed = HashChain.seal(p.event(), prev);
@@ -265,6 +273,8 @@ public final class JsonLinesFileSink implements AuditSink {
     try {
       Files.createDirectories(files.directory());
       channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      openFile = file;
+      openFileKey = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     } catch (IOException e) {
       throw new IOException("cannot create audit file " + file + " (" + e + ")", e);
     }
@@ -275,6 +285,16 @@ public final class JsonLinesFileSink implements AuditSink {
       files.prune(retainFiles);
     } catch (IOException e) {
       LOG.warn("old audit files in {} could not be removed: {}", files.directory(), e.toString());
+    }
+  }
+
+  /** Whether the open file is still the one at its path (same file key: not moved, deleted or replaced). */
+  private boolean stillInPlace() {
+    try {
+      Object key = Files.readAttributes(openFile, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+      return key == null || key.equals(openFileKey);
+    } catch (IOException e) {
+      return false;
     }
   }
 

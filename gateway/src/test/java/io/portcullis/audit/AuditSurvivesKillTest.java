@@ -39,11 +39,18 @@ import org.junit.jupiter.api.io.TempDir;
  * Every answer a client received must have its record on disk, and the chain must verify (a line
  * torn by the kill is tolerated only as the sink itself treats it: cut off when the log is opened
  * again, after which the chain continues intact).
+ *
+ * <p>SIGKILL ends the process, not the machine: what the gateway handed to the kernel survives in
+ * the page cache, so this shows that each record was written before its answer left, not that it
+ * was forced to the platter (that would take a power cut). Whether an answer waits for its record
+ * at all is shown deterministically by {@code AuditThroughGatewayTest}, where a record that cannot
+ * be written turns the answer into -32030; here a race between answer and record is caught only
+ * when the kill lands inside it.
  */
 class AuditSurvivesKillTest {
   static final Pattern LISTENING = Pattern.compile("Portcullis listening on (http://127\\.0\\.0\\.1:\\d+/mcp)");
   static final int ANSWERS_BEFORE_KILL = 30;
-  static final int CLIENTS = 3;
+  static final int CLIENTS = 4;
 
   @TempDir
   Path dir;
@@ -72,12 +79,23 @@ class AuditSurvivesKillTest {
       List<Throwable> endings = new java.util.concurrent.CopyOnWriteArrayList<>();
       try {
         BufferedReader stdout = new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
-        String url = CompletableFuture.supplyAsync(() -> listeningUrl(stdout)).get(60, TimeUnit.SECONDS);
-        drain(gateway.getInputStream());
+        CompletableFuture<String> listening = new CompletableFuture<>();
+        daemon(() -> {
+          try {
+            listening.complete(listeningUrl(stdout));
+            while (stdout.readLine() != null) {
+              // keep the child's stdout drained
+            }
+          } catch (Throwable e) {
+            listening.completeExceptionally(e);
+          }
+        });
+        String url = listening.get(60, TimeUnit.SECONDS);
         McpHttp mcp = new McpHttp(url);
         String session = mcp.openSession();
 
-        CountDownLatch enough = new CountDownLatch(ANSWERS_BEFORE_KILL);
+        CountDownLatch killed = new CountDownLatch(1);
+        AtomicInteger answers = new AtomicInteger();
         AtomicInteger next = new AtomicInteger();
         for (int c = 0; c < CLIENTS; c++) {
           clients.submit(() -> {
@@ -92,20 +110,26 @@ class AuditSurvivesKillTest {
                 endings.add(e);
                 return;
               }
-              JsonNode body = AuditLog.parse(response.body());
+              JsonNode body;
+              try {
+                body = AuditLog.parse(response.body());
+              } catch (RuntimeException notJson) {
+                body = AuditLog.JSON.missingNode();
+              }
               if (response.statusCode() == 200 && ("call-" + n).equals(body.at("/result/content/0/text").asText(null))) {
                 answered.add(n);
               } else {
                 unexpected.put(n, response.statusCode() + " " + response.body());
               }
-              enough.countDown();
+              if (answers.incrementAndGet() == ANSWERS_BEFORE_KILL) {
+                // Killed the moment an answer arrives: its record must already be on disk, not merely on its way.
+                gateway.destroyForcibly();
+                killed.countDown();
+              }
             }
           });
         }
-        assertThat(enough.await(60, TimeUnit.SECONDS)).as("%d answers before the kill", ANSWERS_BEFORE_KILL).isTrue();
-
-        gateway.destroyForcibly();
-
+        assertThat(killed.await(60, TimeUnit.SECONDS)).as("%d answers, then the kill", ANSWERS_BEFORE_KILL).isTrue();
         assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).as("the gateway died").isTrue();
         assertThat(gateway.exitValue()).as("killed by SIGKILL (128 + 9)").isEqualTo(137);
         clients.shutdown();
@@ -176,13 +200,22 @@ class AuditSurvivesKillTest {
     throw new AssertionError("the gateway ended without printing its URL");
   }
 
+  /** Reads a stream to its end on a thread of its own (not the common pool, which a blocking read could starve). */
   private static CompletableFuture<String> drain(InputStream stream) {
-    return CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<String> all = new CompletableFuture<>();
+    daemon(() -> {
       try {
-        return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+        all.complete(new String(stream.readAllBytes(), StandardCharsets.UTF_8));
       } catch (IOException e) {
-        return "";
+        all.complete("");
       }
     });
+    return all;
+  }
+
+  private static void daemon(Runnable task) {
+    Thread thread = new Thread(task, "audit-kill-test-reader");
+    thread.setDaemon(true);
+    thread.start();
   }
 }
