@@ -10,6 +10,7 @@ import io.portcullis.auth.ProtectedResourceMetadata;
 import io.portcullis.auth.ProviderChain;
 import io.portcullis.auth.PublicEndpoint;
 import io.portcullis.config.PortcullisConfig;
+import io.portcullis.oauth.OAuthServer;
 import io.portcullis.observe.HealthRoutes;
 import io.portcullis.observe.Metrics;
 import io.portcullis.pipeline.Pipeline;
@@ -47,6 +48,7 @@ public final class Gateway {
   private final Metrics metrics = new Metrics();
   private final PolicyEngine policy;
   private final ProviderChain authentication;
+  private final OAuthServer oauthServer;
   private Auditor auditor;
   private HttpServer server;
 
@@ -57,7 +59,8 @@ public final class Gateway {
     this.sessions = new SessionManager(vertx, new InMemorySessionStore(), config.mcp().sessions());
     this.endpoint = new PublicEndpoint(config.mcp().path());
     this.guard = new TargetGuard(vertx, config.auth().allowPrivateTargets());
-    this.authentication = AuthProviders.chain(vertx, config.auth(), endpoint, guard);
+    this.oauthServer = openOAuthServer(vertx, config, endpoint);
+    this.authentication = AuthProviders.chain(vertx, config.auth(), endpoint, guard, oauthServer);
     this.policy = PolicyEngines.create(vertx, config.policy(), null);
   }
 
@@ -92,8 +95,11 @@ public final class Gateway {
     // Clients probing for discovery documents must get JSON, never an HTML error page.
     router.errorHandler(404, ctx -> ctx.response().setStatusCode(404).putHeader("Content-Type", "application/json")
         .end("{\"error\":\"not_found\",\"error_description\":\"nothing is served at this path\"}"));
-    new ProtectedResourceMetadata(endpoint, AuthProviders.authorizationServers(config.auth()), config.auth().scopesSupported())
+    new ProtectedResourceMetadata(endpoint, this::authorizationServers, config.auth().scopesSupported())
         .mount(router, config.mcp().path());
+    if (oauthServer != null) {
+      oauthServer.mount(router, config.mcp().path());
+    }
     if (config.auth().externalAuthorizationServer() != null) {
       new AuthorizationServerMetadataProxy(config.auth().externalAuthorizationServer(),
           new GuardedFetcher(vertx, guard, java.time.Duration.ofSeconds(5))).mount(router, config.mcp().path());
@@ -113,6 +119,30 @@ public final class Gateway {
           sessions.startExpiry();
           return s.actualPort();
         });
+  }
+
+  /** The built-in authorization server (read from its state file: blocking, so done at construction), or null. */
+  private static OAuthServer openOAuthServer(Vertx vertx, PortcullisConfig config, PublicEndpoint endpoint) {
+    if (!config.auth().oauthServer().enabled()) {
+      return null;
+    }
+    try {
+      return OAuthServer.open(vertx, config.auth().oauthServer(), endpoint);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** The issuers the protected resource metadata names: the built-in server first when it runs. */
+  private java.util.List<String> authorizationServers() {
+    java.util.List<String> configured = AuthProviders.authorizationServers(config.auth());
+    if (oauthServer == null) {
+      return configured;
+    }
+    java.util.List<String> all = new java.util.ArrayList<>();
+    all.add(endpoint.baseUrl());
+    configured.stream().filter(s -> !s.equals(endpoint.baseUrl())).forEach(all::add);
+    return all;
   }
 
   /** Ready when the policy is loaded, the audit log writable (if required) and not every backend's circuit open. */

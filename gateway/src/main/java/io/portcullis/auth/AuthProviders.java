@@ -17,12 +17,15 @@ public final class AuthProviders {
 
   /**
    * The chain of the configured providers. {@code guard} checks every URL a provider fetches
-   * (discovery, JWKS, introspection) against SSRF.
+   * (discovery, JWKS, introspection) against SSRF; {@code oauthServer} is the built-in
+   * authorization server whose tokens an {@code oauth-as} provider accepts (null when disabled).
    */
-  public static ProviderChain chain(Vertx vertx, AuthConfig config, PublicEndpoint endpoint, TargetGuard guard) {
+  public static ProviderChain chain(Vertx vertx, AuthConfig config, PublicEndpoint endpoint, TargetGuard guard,
+      io.portcullis.oauth.OAuthServer oauthServer) {
     List<AuthProvider> providers = new ArrayList<>();
     for (AuthProviderConfig p : config.providers()) {
-      providers.add(create(vertx, p, guard, endpoint));
+      providers.add(p.oauthAs() != null ? new io.portcullis.auth.oauthas.OAuthAsAuthProvider(oauthServer)
+          : create(vertx, p, guard, endpoint));
     }
     Principal anonymous = config.anonymous().enabled()
         ? new Principal(config.anonymous().subject(), "anonymous", null, Set.copyOf(config.anonymous().roles()), Set.of(), Set.of(),

@@ -12,12 +12,14 @@ import java.util.List;
  */
 public final class ProtectedResourceMetadata {
   private final PublicEndpoint endpoint;
-  private final List<String> authorizationServers;
+  private final java.util.function.Supplier<List<String>> authorizationServers;
   private final List<String> scopes;
 
-  public ProtectedResourceMetadata(PublicEndpoint endpoint, List<String> authorizationServers, List<String> scopes) {
+  /** {@code authorizationServers} is asked at each request: the built-in server's issuer is known only once the port is bound. */
+  public ProtectedResourceMetadata(PublicEndpoint endpoint, java.util.function.Supplier<List<String>> authorizationServers,
+      List<String> scopes) {
     this.endpoint = endpoint;
-    this.authorizationServers = List.copyOf(authorizationServers);
+    this.authorizationServers = authorizationServers;
     this.scopes = List.copyOf(scopes);
   }
 
@@ -29,7 +31,7 @@ public final class ProtectedResourceMetadata {
   JsonObject document() {
     JsonObject doc = new JsonObject()
         .put("resource", endpoint.mcpUrl())
-        .put("authorization_servers", new JsonArray(authorizationServers))
+        .put("authorization_servers", new JsonArray(authorizationServers.get()))
         .put("bearer_methods_supported", new JsonArray().add("header"))
         .put("resource_name", "Portcullis MCP gateway");
     if (!scopes.isEmpty()) {

@@ -8,7 +8,8 @@ import java.util.List;
  * {@code externalAuthorizationServer}, when set, has its metadata served at the paths clients probe.
  * {@code sessionFallback} serves clients that drop their token (off by default; see its record).
  * {@code allowPrivateTargets} lets discovery, JWKS and introspection fetches reach loopback,
- * private and link-local addresses (off: such targets are refused as SSRF).
+ * private and link-local addresses (off: such targets are refused as SSRF). {@code oauthServer} is
+ * the built-in authorization server (off unless enabled).
  */
 public record AuthConfig(
     AnonymousConfig anonymous,
@@ -18,7 +19,8 @@ public record AuthConfig(
     Boolean diagnostics,
     Boolean allowPrivateTargets,
     SessionFallbackConfig sessionFallback,
-    ExternalAuthorizationServerConfig externalAuthorizationServer) {
+    ExternalAuthorizationServerConfig externalAuthorizationServer,
+    OAuthServerConfig oauthServer) {
   public AuthConfig {
     sessionFallback = sessionFallback == null ? new SessionFallbackConfig(null, null) : sessionFallback;
     anonymous = anonymous == null ? new AnonymousConfig(null, null, null) : anonymous;
@@ -27,5 +29,6 @@ public record AuthConfig(
     scopesSupported = scopesSupported == null ? List.of() : List.copyOf(scopesSupported);
     diagnostics = diagnostics != null && diagnostics;
     allowPrivateTargets = allowPrivateTargets != null && allowPrivateTargets;
+    oauthServer = oauthServer == null ? OAuthServerConfig.disabled() : oauthServer;
   }
 }

@@ -17,9 +17,15 @@ final class AuthConfigValidator {
       AuthProviderConfig p = auth.providers().get(i);
       String at = "auth.providers[" + i + "]";
       int kinds = (p.staticTokens() == null ? 0 : 1) + (p.jwt() == null ? 0 : 1)
-          + (p.introspection() == null ? 0 : 1) + (p.forwarded() == null ? 0 : 1);
+          + (p.introspection() == null ? 0 : 1) + (p.forwarded() == null ? 0 : 1) + (p.oauthAs() == null ? 0 : 1);
       if (kinds != 1) {
-        problems.add(at + ": set exactly one of 'static', 'jwt', 'introspection' and 'forwarded'");
+        problems.add(at + ": set exactly one of 'static', 'jwt', 'introspection', 'forwarded' and 'oauth-as'");
+        continue;
+      }
+      if (p.oauthAs() != null) {
+        if (!auth.oauthServer().enabled()) {
+          problems.add(at + ".oauth-as: accepts the built-in authorization server's tokens; enable auth.oauthServer");
+        }
         continue;
       }
       if (p.staticTokens() != null) {
@@ -31,6 +37,10 @@ final class AuthConfigValidator {
       } else {
         validateForwarded(p.forwarded(), at + ".forwarded", problems);
       }
+    }
+    validateOAuthServer(auth.oauthServer(), problems);
+    if (auth.oauthServer().enabled() && auth.externalAuthorizationServer() != null) {
+      problems.add("auth.externalAuthorizationServer: cannot be set while auth.oauthServer is enabled: both would answer the same discovery paths");
     }
     ExternalAuthorizationServerConfig external = auth.externalAuthorizationServer();
     if (external != null) {
@@ -125,6 +135,48 @@ final class AuthConfigValidator {
       return uri.getHost() != null && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()));
     } catch (Exception e) {
       return false;
+    }
+  }
+
+  private void validateOAuthServer(OAuthServerConfig server, List<String> problems) {
+    if (!server.enabled()) {
+      return;
+    }
+    String at = "auth.oauthServer";
+    if (server.signingKeys().isEmpty()) {
+      problems.add(at + ".signingKeys: at least one key is required, e.g. {kid: k1, secret: ${PORTCULLIS_OAUTH_KEY}}");
+    }
+    Set<String> kids = new java.util.HashSet<>();
+    for (int i = 0; i < server.signingKeys().size(); i++) {
+      OAuthServerConfig.SigningKey key = server.signingKeys().get(i);
+      if (key.kid() == null || key.kid().isBlank() || !kids.add(key.kid())) {
+        problems.add(at + ".signingKeys[" + i + "].kid: required and unique");
+      }
+      if (key.secret() == null || key.secret().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+        problems.add(at + ".signingKeys[" + i + "].secret: too short: a signing key needs at least 32 bytes");
+      }
+    }
+    if (server.redirectUris().isEmpty()) {
+      problems.add(at + ".redirectUris: list the redirect URIs clients may register (a trailing * matches any rest), "
+          + "e.g. https://claude.ai/api/mcp/auth_callback, http://127.0.0.1/*");
+    }
+    for (int i = 0; i < server.redirectUris().size(); i++) {
+      String pattern = server.redirectUris().get(i);
+      String bare = pattern.endsWith("*") ? pattern.substring(0, pattern.length() - 1) : pattern;
+      if (bare.contains("*") || !(bare.startsWith("https://") || bare.startsWith("http://"))) {
+        problems.add(at + ".redirectUris[" + i + "]: an https (or loopback http) URL, with at most a trailing *");
+      }
+    }
+    if (server.trustedProxy() == null) {
+      problems.add(at + ".trustedProxy: required: the reverse proxy that authenticates the human (trustedCidrs and headers)");
+    } else {
+      validateForwarded(server.trustedProxy(), at + ".trustedProxy", problems);
+    }
+    for (var lifetime : java.util.Map.of("accessTokenLifetime", server.accessTokenLifetime(), "refreshTokenLifetime",
+        server.refreshTokenLifetime(), "codeLifetime", server.codeLifetime()).entrySet()) {
+      if (lifetime.getValue().isNegative() || lifetime.getValue().isZero()) {
+        problems.add(at + "." + lifetime.getKey() + ": must be positive");
+      }
     }
   }
 }

@@ -7,5 +7,6 @@ public record AuthProviderConfig(
     @JsonProperty("static") StaticProviderConfig staticTokens,
     JwtProviderConfig jwt,
     IntrospectionProviderConfig introspection,
-    ForwardedProviderConfig forwarded) {
+    ForwardedProviderConfig forwarded,
+    @JsonProperty("oauth-as") OAuthAsProviderConfig oauthAs) {
 }

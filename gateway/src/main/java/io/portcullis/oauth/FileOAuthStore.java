@@ -1,0 +1,137 @@
+package io.portcullis.oauth;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The authorization server's state in one JSON file, rewritten atomically on every change (a
+ * temporary file, forced to disk, renamed over the old one) on a worker thread, in order. Given
+ * inline (PORTCULLIS_OAUTH_STATE, for read-only secret mounts) the state is read-only: changes
+ * live in memory until the process ends.
+ */
+public final class FileOAuthStore implements OAuthStore {
+  private static final Logger LOG = LoggerFactory.getLogger(FileOAuthStore.class);
+  private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** The file's content. */
+  record Snapshot(List<OAuthState.Client> clients, List<OAuthState.Refresh> refreshTokens) {
+    Snapshot {
+      clients = clients == null ? List.of() : clients;
+      refreshTokens = refreshTokens == null ? List.of() : refreshTokens;
+    }
+  }
+
+  private final Vertx vertx;
+  private final Path file;
+  private final Map<String, OAuthState.Client> clients = new ConcurrentHashMap<>();
+  private final Map<String, OAuthState.Refresh> refreshTokens = new ConcurrentHashMap<>();
+
+  private FileOAuthStore(Vertx vertx, Path file) {
+    this.vertx = vertx;
+    this.file = file;
+  }
+
+  /**
+   * Loads the state: inline JSON when given, else the file (a missing file is an empty state).
+   *
+   * @throws IOException naming the file when it cannot be read or is not a state file
+   */
+  public static FileOAuthStore open(Vertx vertx, Path file, String inline) throws IOException {
+    FileOAuthStore store = new FileOAuthStore(vertx, inline == null ? file : null);
+    Snapshot snapshot;
+    if (inline != null) {
+      snapshot = parse(inline.getBytes(java.nio.charset.StandardCharsets.UTF_8), "PORTCULLIS_OAUTH_STATE");
+    } else if (Files.exists(file)) {
+      snapshot = parse(Files.readAllBytes(file), file.toString());
+    } else {
+      LOG.info("OAuth state file {} does not exist yet; starting with no registered clients", file);
+      snapshot = new Snapshot(List.of(), List.of());
+    }
+    long now = System.currentTimeMillis();
+    snapshot.clients().forEach(c -> store.clients.put(c.clientId(), c));
+    snapshot.refreshTokens().stream().filter(r -> r.expiresAt() > now).forEach(r -> store.refreshTokens.put(r.hash(), r));
+    return store;
+  }
+
+  private static Snapshot parse(byte[] bytes, String where) throws IOException {
+    try {
+      Snapshot snapshot = JSON.readValue(bytes, new TypeReference<Snapshot>() { });
+      if (snapshot == null) {
+        throw new IOException("empty");
+      }
+      return snapshot;
+    } catch (IOException e) {
+      throw new IOException("the OAuth state in " + where + " is not readable (" + e.getMessage().lines().findFirst().orElse("")
+          + "); restore it from a backup, or remove it to start with no registered clients", e);
+    }
+  }
+
+  @Override
+  public Optional<OAuthState.Client> client(String clientId) {
+    return Optional.ofNullable(clientId == null ? null : clients.get(clientId));
+  }
+
+  @Override
+  public Future<Void> saveClient(OAuthState.Client client) {
+    clients.put(client.clientId(), client);
+    return persist();
+  }
+
+  @Override
+  public Optional<OAuthState.Refresh> refresh(String hash) {
+    return Optional.ofNullable(refreshTokens.get(hash));
+  }
+
+  @Override
+  public Future<Void> saveRefresh(List<OAuthState.Refresh> records) {
+    records.forEach(r -> refreshTokens.put(r.hash(), r));
+    return persist();
+  }
+
+  @Override
+  public Future<Void> revokeFamily(String family) {
+    refreshTokens.replaceAll((hash, r) -> r.family().equals(family) ? r.revokedNow() : r);
+    return persist();
+  }
+
+  /** Writes the whole state atomically; completes once it is on disk. */
+  private Future<Void> persist() {
+    if (file == null) {
+      return Future.succeededFuture();
+    }
+    long now = System.currentTimeMillis();
+    Snapshot snapshot = new Snapshot(List.copyOf(clients.values()),
+        refreshTokens.values().stream().filter(r -> r.expiresAt() > now).toList());
+    return vertx.executeBlocking(() -> {
+      write(snapshot);
+      return null;
+    }, true);
+  }
+
+  private synchronized void write(Snapshot snapshot) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path temporary = Files.createTempFile(parent, ".oauth-state", ".tmp");
+    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      channel.write(ByteBuffer.wrap(JSON.writeValueAsBytes(snapshot)));
+      channel.force(true);
+    }
+    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

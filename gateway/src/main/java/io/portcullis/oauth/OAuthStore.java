@@ -1,0 +1,24 @@
+package io.portcullis.oauth;
+
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where registered clients and refresh tokens live. The file store is the first implementation;
+ * a shared database can take its place when many replicas serve one issuer. Reads answer from
+ * memory; each write's future completes once it is durable.
+ */
+public interface OAuthStore {
+  Optional<OAuthState.Client> client(String clientId);
+
+  Future<Void> saveClient(OAuthState.Client client);
+
+  Optional<OAuthState.Refresh> refresh(String hash);
+
+  /** Saves refresh records together (a rotation: the spent one and its successor). */
+  Future<Void> saveRefresh(List<OAuthState.Refresh> records);
+
+  /** Revokes every refresh token of a family. */
+  Future<Void> revokeFamily(String family);
+}

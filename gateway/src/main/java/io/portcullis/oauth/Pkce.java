@@ -1,0 +1,33 @@
+package io.portcullis.oauth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.regex.Pattern;
+
+/** PKCE (RFC 7636), S256 only: the verifier's SHA-256, base64url, equals the challenge. */
+final class Pkce {
+  private static final Pattern VERIFIER = Pattern.compile("[A-Za-z0-9\\-._~]{43,128}");
+  private static final Pattern CHALLENGE = Pattern.compile("[A-Za-z0-9\\-_]{43}");
+
+  private Pkce() {
+  }
+
+  static boolean isChallenge(String challenge) {
+    return challenge != null && CHALLENGE.matcher(challenge).matches();
+  }
+
+  static boolean verifies(String verifier, String challenge) {
+    if (verifier == null || !VERIFIER.matcher(verifier).matches()) {
+      return false;
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
+      String computed = Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+      return MessageDigest.isEqual(computed.getBytes(StandardCharsets.US_ASCII), challenge.getBytes(StandardCharsets.US_ASCII));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}

@@ -1,0 +1,246 @@
+package io.portcullis.oauth;
+
+import io.portcullis.auth.PublicEndpoint;
+import io.portcullis.config.OAuthServerConfig;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code /token}: the authorization_code grant (single-use code; client, redirect URI, PKCE
+ * verifier and resource checked against what /authorize bound to it; a replayed code revokes what
+ * its first use issued) and the refresh_token grant (rotated on every use; a spent token presented
+ * again within {@code refreshReuseGrace} gets the same answer as its first use, for clients that
+ * refresh in parallel; later, it revokes the whole family). Clients authenticate with
+ * client_secret_basic, client_secret_post, or not at all (public clients, PKCE). Each refusal says
+ * which check failed.
+ */
+final class TokenEndpoint {
+  private final OAuthServerConfig config;
+  private final OAuthStore store;
+  private final PendingGrants grants;
+  private final PublicEndpoint endpoint;
+  private final TokenSigner signer;
+  /** The answers given for refresh tokens spent in the last grace window, by the spent token's hash. */
+  private final Map<String, Recent> recentRotations = new ConcurrentHashMap<>();
+
+  private record Recent(JsonObject answer, long until) {
+  }
+
+  TokenEndpoint(OAuthServerConfig config, OAuthStore store, PendingGrants grants, PublicEndpoint endpoint, TokenSigner signer) {
+    this.config = config;
+    this.store = store;
+    this.grants = grants;
+    this.endpoint = endpoint;
+    this.signer = signer;
+  }
+
+  void token(RoutingContext ctx) {
+    MultiMap form = ctx.request().formAttributes();
+    Optional<OAuthState.Client> client = authenticateClient(ctx, form);
+    if (client == null) {
+      return;
+    }
+    switch (String.valueOf(form.get("grant_type"))) {
+      case "authorization_code" -> codeGrant(ctx, form, client.get());
+      case "refresh_token" -> refreshGrant(ctx, form, client.get());
+      default -> OAuthResponses.error(ctx, 400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
+    }
+  }
+
+  /**
+   * The authenticated client, or null after answering 401/400 when it did not authenticate as its
+   * registration requires.
+   */
+  Optional<OAuthState.Client> authenticateClient(RoutingContext ctx, MultiMap form) {
+    String id = form.get("client_id");
+    String secret = form.get("client_secret");
+    String method = secret == null ? "none" : "client_secret_post";
+    String authorization = ctx.request().getHeader("Authorization");
+    if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+      try {
+        String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()), StandardCharsets.UTF_8);
+        int colon = decoded.indexOf(':');
+        String basicId = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+        if (id != null && !id.equals(basicId)) {
+          OAuthResponses.error(ctx, 400, "invalid_request", "client_id in the form differs from the Basic credentials");
+          return null;
+        }
+        id = basicId;
+        secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+        method = "client_secret_basic";
+      } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
+        OAuthResponses.error(ctx, 401, "invalid_client", "the Basic credentials are malformed");
+        return null;
+      }
+    }
+    Optional<OAuthState.Client> client = store.client(id);
+    if (client.isEmpty()) {
+      ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"portcullis\"");
+      OAuthResponses.error(ctx, 401, "invalid_client", "client '" + id + "' is not registered");
+      return null;
+    }
+    OAuthState.Client registered = client.get();
+    if (registered.secretHash() == null ? secret != null : !Secrets.sameHash(secret, registered.secretHash())) {
+      ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"portcullis\"");
+      OAuthResponses.error(ctx, 401, "invalid_client", registered.secretHash() == null
+          ? "client '" + id + "' is public: it sends no secret"
+          : "client '" + id + "' failed authentication (" + method + ")");
+      return null;
+    }
+    return client;
+  }
+
+  private void codeGrant(RoutingContext ctx, MultiMap form, OAuthState.Client client) {
+    String value = form.get("code");
+    PendingGrants.Code code = grants.takeCode(value);
+    if (code == null) {
+      PendingGrants.Used used = grants.usedCode(value);
+      if (used != null) {
+        store.revokeFamily(used.family());
+        OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code was already used; the tokens issued for it are revoked");
+      } else {
+        OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code is unknown or expired");
+      }
+      return;
+    }
+    if (!code.clientId().equals(client.clientId())) {
+      OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code was issued to another client");
+      return;
+    }
+    if (!code.redirectUri().equals(form.get("redirect_uri"))) {
+      OAuthResponses.error(ctx, 400, "invalid_grant", "redirect_uri differs from the one the code was issued for");
+      return;
+    }
+    if (!Pkce.verifies(form.get("code_verifier"), code.challenge())) {
+      OAuthResponses.error(ctx, 400, "invalid_grant", form.get("code_verifier") == null
+          ? "code_verifier is missing (PKCE is required)" : "code_verifier does not match the code_challenge");
+      return;
+    }
+    String resource = form.get("resource");
+    if (resource != null && !resource.equals(code.grant().resource())) {
+      OAuthResponses.error(ctx, 400, "invalid_target", "resource must be " + code.grant().resource());
+      return;
+    }
+    String family = Secrets.random(16);
+    grants.codeUsed(value, family, System.currentTimeMillis() + config.refreshTokenLifetime().toMillis());
+    issue(client, code.grant(), family, List.of()).onComplete(r -> answer(ctx, r.succeeded() ? r.result() : null));
+  }
+
+  private void refreshGrant(RoutingContext ctx, MultiMap form, OAuthState.Client client) {
+    String presented = form.get("refresh_token");
+    String hash = presented == null ? null : Secrets.sha256(presented);
+    Optional<OAuthState.Refresh> found = hash == null ? Optional.empty() : store.refresh(hash);
+    long now = System.currentTimeMillis();
+    if (found.isEmpty() || found.get().expiresAt() < now) {
+      OAuthResponses.error(ctx, 400, "invalid_grant", "the refresh token is unknown or expired");
+      return;
+    }
+    OAuthState.Refresh refresh = found.get();
+    if (!refresh.clientId().equals(client.clientId())) {
+      OAuthResponses.error(ctx, 400, "invalid_grant", "the refresh token was issued to another client");
+      return;
+    }
+    if (refresh.revoked()) {
+      OAuthResponses.error(ctx, 400, "invalid_grant", "the refresh token was revoked");
+      return;
+    }
+    if (refresh.spentAt() > 0) {
+      Recent recent = recentRotations.get(hash);
+      if (recent != null && recent.until() >= now) {
+        OAuthResponses.json(ctx, 200, recent.answer());
+        return;
+      }
+      store.revokeFamily(refresh.family());
+      OAuthResponses.error(ctx, 400, "invalid_grant", "the refresh token was already used; every token of its family is revoked");
+      return;
+    }
+    issue(client, refresh.grant(), refresh.family(), List.of(refresh)).onComplete(r -> {
+      if (r.succeeded()) {
+        recentRotations.values().removeIf(x -> x.until() < now);
+        recentRotations.put(hash, new Recent(r.result(), now + config.refreshReuseGrace().toMillis()));
+      }
+      answer(ctx, r.succeeded() ? r.result() : null);
+    });
+  }
+
+  /** Issues an access token and a refresh token of {@code family}; {@code spent} are marked spent by it, durably, first. */
+  private Future<JsonObject> issue(OAuthState.Client client, OAuthState.Grant grant, String family, List<OAuthState.Refresh> spent) {
+    long now = System.currentTimeMillis();
+    String refreshToken = Secrets.random(32);
+    String refreshHash = Secrets.sha256(refreshToken);
+    OAuthState.Refresh fresh = new OAuthState.Refresh(refreshHash, family, client.clientId(), grant,
+        now + config.refreshTokenLifetime().toMillis(), 0, null, false);
+    List<OAuthState.Refresh> records = new java.util.ArrayList<>();
+    spent.forEach(s -> records.add(s.spent(now, refreshHash)));
+    records.add(fresh);
+    long lifetime = config.accessTokenLifetime().toSeconds();
+    JsonObject claims = new JsonObject()
+        .put("iss", endpoint.baseUrl())
+        .put("sub", grant.subject())
+        .put("aud", grant.resource())
+        .put("iat", now / 1000)
+        .put("exp", now / 1000 + lifetime)
+        .put("jti", Secrets.random(16))
+        .put("client_id", client.clientId())
+        .put("roles", new JsonArray(config.injectedRoles()))
+        .put("groups", new JsonArray(grant.groups()));
+    if (grant.scope() != null) {
+      claims.put("scope", grant.scope());
+    }
+    if (grant.email() != null) {
+      claims.put("email", grant.email());
+    }
+    String accessToken = signer.sign(claims);
+    return store.saveRefresh(records).map(v -> {
+      JsonObject answer = new JsonObject().put("access_token", accessToken).put("token_type", "Bearer")
+          .put("expires_in", lifetime).put("refresh_token", refreshToken);
+      if (grant.scope() != null) {
+        answer.put("scope", grant.scope());
+      }
+      return answer;
+    });
+  }
+
+  private static void answer(RoutingContext ctx, JsonObject tokens) {
+    if (tokens == null) {
+      OAuthResponses.error(ctx, 503, "temporarily_unavailable", "the authorization server could not store the grant; try again");
+    } else {
+      OAuthResponses.json(ctx, 200, tokens);
+    }
+  }
+
+  /** RFC 7009: a refresh token revokes its family; an access token (a JWT) is refused until it expires. */
+  void revoke(RoutingContext ctx, RevokedAccessTokens revokedAccessTokens) {
+    MultiMap form = ctx.request().formAttributes();
+    Optional<OAuthState.Client> client = authenticateClient(ctx, form);
+    if (client == null) {
+      return;
+    }
+    String token = form.get("token");
+    if (token == null) {
+      OAuthResponses.error(ctx, 400, "invalid_request", "token is required");
+      return;
+    }
+    Optional<OAuthState.Refresh> refresh = store.refresh(Secrets.sha256(token));
+    if (refresh.isPresent() && refresh.get().clientId().equals(client.get().clientId())) {
+      store.revokeFamily(refresh.get().family()).onComplete(r -> ctx.response().setStatusCode(200).end());
+      return;
+    }
+    JsonObject claims = signer.verify(token);
+    if (claims != null && client.get().clientId().equals(claims.getValue("client_id")) && claims.getValue("jti") instanceof String jti
+        && claims.getValue("exp") instanceof Number exp) {
+      revokedAccessTokens.revoke(jti, exp.longValue());
+    }
+    ctx.response().setStatusCode(200).end();
+  }
+}
