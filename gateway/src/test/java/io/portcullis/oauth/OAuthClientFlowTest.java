@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The TypeScript SDK client's own OAuth flow against the built-in authorization server: discovery
  * from the gateway's 401, dynamic registration, /authorize with PKCE and the consent page (the test
  * plays the browser behind the trusted proxy), the code exchange, tools through the gateway as the
- * human the proxy named, and a refresh when the short-lived access token has expired.
+ * human the proxy named, and a refresh when the short-lived access token has expired; the same
+ * with the Python SDK's client.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OAuthClientFlowTest {
@@ -70,5 +71,18 @@ class OAuthClientFlowTest {
     assertThat(result.get("tokensSaved").asInt()).as("tokens from the code, then from a refresh").isGreaterThanOrEqualTo(2);
     String persisted = Files.readString(state.resolve("oauth-state.json"));
     assertThat(persisted).contains("portcullis-oauth-test").doesNotContain("refresh_token");
+  }
+
+  @Test
+  void thePythonSdkClientRegistersIsAuthorizedCallsToolsAndRefreshes() throws Exception {
+    TestPeers.Output output = TestPeers.run(List.of(TestPeers.python(), TestPeers.pythonScript("oauth_client.py"), gateway.mcpUrl(),
+        "--user", "bob@example.com", "--wait-s", "2.5"), Map.of(), 90);
+    assertThat(output.exitCode()).as("oauth_client.py stderr:\n%s", output.stderr()).isZero();
+    JsonNode result = new ObjectMapper().readTree(output.lastLine());
+
+    assertThat(result.get("tools").toString()).contains("echo");
+    assertThat(result.get("echo").asText()).isEqualTo("Echo: python through oauth");
+    assertThat(result.get("echoAfterWait").asText()).as("a call after the access token expired").isEqualTo("Echo: python after refresh");
+    assertThat(result.get("tokensSaved").asInt()).as("tokens from the code, then from a refresh").isGreaterThanOrEqualTo(2);
   }
 }

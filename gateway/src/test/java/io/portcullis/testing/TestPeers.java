@@ -35,6 +35,21 @@ public final class TestPeers {
     return List.of(node(), folder().resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString(), "stdio");
   }
 
+  /** The Python of the test peers' virtualenv (the Python SDK, pinned in src/test/python/requirements.txt). */
+  public static String python() {
+    String python = System.getProperty("portcullis.python");
+    if (python == null || !java.nio.file.Files.isExecutable(Path.of(python))) {
+      throw new IllegalStateException("portcullis.python is not set or not executable: run the tests through Maven,"
+          + " which creates src/test/python/.venv");
+    }
+    return python;
+  }
+
+  /** The path of a Python test peer script. */
+  public static String pythonScript(String name) {
+    return folder().resolveSibling("python").resolve(name).toString();
+  }
+
   /** The command that runs one of the npm MCP servers installed for the tests (its bin name), with arguments. */
   public static List<String> npmServer(String bin, String... args) {
     List<String> command = new java.util.ArrayList<>(List.of(node(), folder().resolve("node_modules/.bin/" + bin).toString()));
