@@ -4,11 +4,13 @@
 //
 // Usage: node oauth-client.mjs <mcp-url> --user NAME [--groups a,b] [--wait-ms N]
 //   The SDK discovers the authorization server from the gateway's 401 and protected resource
-//   metadata, registers a public client (redirect http://127.0.0.1:<free port>/callback), and sends
+//   metadata, registers a public client (redirect http://127.0.0.1:49152/callback), and sends
 //   the "browser" to /authorize. The browser GETs it with X-Forwarded-User (and X-Forwarded-Groups),
+//   following redirects (to an upstream OIDC provider's sign-in and back, when the gateway uses one),
 //   reads the consent form, posts "approve" with the form's CSRF token and cookie, and takes the code
 //   from the redirect. The SDK exchanges it, then lists tools and calls echo; after --wait-ms (default 0)
-//   it calls echo again (with a short access-token lifetime, that call needs a refresh).
+//   it calls echo again (with a short access-token lifetime, that call needs a refresh). A refused
+//   call is reported as "ERROR <code>: <message>" in place of its text.
 // stdout, last line: {"registered": bool, "tokensSaved": n, "tools": [names], "echo": text,
 //   "echoAfterWait": text, "consentStatus": n, "redirectedWith": [query keys]}
 // Any failure: message on stderr, exit code 1.
@@ -53,7 +55,8 @@ const provider = {
   codeVerifier() { return verifier; },
   async redirectToAuthorization(authorizationUrl) {
     // The browser, behind the trusted proxy: the consent page, then the approval.
-    const page = await fetch(authorizationUrl, { headers: proxyHeaders, redirect: 'manual' });
+    // Followed: with an upstream OIDC provider, /authorize sends the browser there and back first.
+    const page = await fetch(authorizationUrl, { headers: proxyHeaders, redirect: 'follow' });
     if (page.status !== 200) throw new Error(`authorize answered ${page.status}: ${await page.text()}`);
     const html = await page.text();
     const field = (name) => html.match(new RegExp(`name="${name}" value="([^"]+)"`))?.[1];
@@ -90,11 +93,18 @@ async function connected() {
 
 const client = await connected();
 const { tools } = await client.listTools();
-const echo = textOf(await client.callTool({ name: 'echo', arguments: { message: 'through oauth' } }));
+const callEcho = async (message) => {
+  try {
+    return textOf(await client.callTool({ name: 'echo', arguments: { message } }));
+  } catch (e) {
+    return `ERROR ${e?.code ?? ''}: ${e?.message ?? e}`;
+  }
+};
+const echo = await callEcho('through oauth');
 let echoAfterWait = null;
 if (waitMs > 0) {
   await new Promise((r) => setTimeout(r, waitMs));
-  echoAfterWait = textOf(await client.callTool({ name: 'echo', arguments: { message: 'after refresh' } }));
+  echoAfterWait = await callEcho('after refresh');
 }
 await client.close();
 process.stdout.write(`${JSON.stringify({ registered: Boolean(clientInfo?.client_id), tokensSaved, tools: tools.map((t) => t.name),

@@ -59,7 +59,7 @@ public final class Gateway {
     this.sessions = new SessionManager(vertx, new InMemorySessionStore(), config.mcp().sessions());
     this.endpoint = new PublicEndpoint(config.mcp().path());
     this.guard = new TargetGuard(vertx, config.auth().allowPrivateTargets());
-    this.oauthServer = openOAuthServer(vertx, config, endpoint);
+    this.oauthServer = openOAuthServer(vertx, config, endpoint, guard);
     this.authentication = AuthProviders.chain(vertx, config.auth(), endpoint, guard, oauthServer);
     this.policy = PolicyEngines.create(vertx, config.policy(), null);
   }
@@ -122,12 +122,12 @@ public final class Gateway {
   }
 
   /** The built-in authorization server (read from its state file: blocking, so done at construction), or null. */
-  private static OAuthServer openOAuthServer(Vertx vertx, PortcullisConfig config, PublicEndpoint endpoint) {
+  private static OAuthServer openOAuthServer(Vertx vertx, PortcullisConfig config, PublicEndpoint endpoint, TargetGuard guard) {
     if (!config.auth().oauthServer().enabled()) {
       return null;
     }
     try {
-      return OAuthServer.open(vertx, config.auth().oauthServer(), endpoint);
+      return OAuthServer.open(vertx, config.auth().oauthServer(), endpoint, guard);
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }

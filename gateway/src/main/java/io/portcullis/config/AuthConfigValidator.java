@@ -167,10 +167,25 @@ final class AuthConfigValidator {
         problems.add(at + ".redirectUris[" + i + "]: an https (or loopback http) URL, with at most a trailing *");
       }
     }
-    if (server.trustedProxy() == null) {
-      problems.add(at + ".trustedProxy: required: the reverse proxy that authenticates the human (trustedCidrs and headers)");
-    } else {
+    if ((server.trustedProxy() == null) == (server.upstream() == null)) {
+      problems.add(at + ": set exactly one of trustedProxy (a reverse proxy that authenticates the human) "
+          + "and upstream (an OIDC provider the human signs in with)");
+    } else if (server.trustedProxy() != null) {
       validateForwarded(server.trustedProxy(), at + ".trustedProxy", problems);
+    } else {
+      UpstreamOidcConfig upstream = server.upstream();
+      if (upstream.issuer() == null || !isHttpUrl(upstream.issuer())) {
+        problems.add(at + ".upstream.issuer: required, the OIDC provider's issuer URL");
+      }
+      if (upstream.clientId() == null || upstream.clientId().isBlank()) {
+        problems.add(at + ".upstream.clientId: required: Portcullis' client id at the provider");
+      }
+      if (upstream.clientSecret() == null || upstream.clientSecret().isBlank()) {
+        problems.add(at + ".upstream.clientSecret: required; give it as ${ENV_VAR}");
+      }
+      if (!upstream.scopes().contains("openid")) {
+        problems.add(at + ".upstream.scopes: must include openid");
+      }
     }
     for (var lifetime : java.util.Map.of("accessTokenLifetime", server.accessTokenLifetime(), "refreshTokenLifetime",
         server.refreshTokenLifetime(), "codeLifetime", server.codeLifetime()).entrySet()) {

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * The built-in OAuth 2.1 authorization server that MCP clients register with and get tokens from,
- * while a trusted reverse proxy in front still authenticates the human.
+ * while a trusted reverse proxy in front, or the company's OIDC provider, still authenticates the
+ * human.
  *
  * @param enabled              serve /authorize, /token, /register, /revoke and the metadata
  * @param signingKeys          HMAC keys for the access tokens it issues, the first signs, the others
@@ -19,6 +20,7 @@ import java.util.List;
  * @param redirectUris         patterns a registered redirect URI must match; a trailing {@code *}
  *                             matches any rest (https, or http on loopback only)
  * @param trustedProxy         the reverse proxy that authenticated the human, and its headers
+ * @param upstream             or: the OIDC provider the human signs in with (exactly one of the two)
  * @param injectedRoles        roles stamped into every token this server issues
  * @param stateFile            where registered clients and (hashed) refresh tokens persist;
  *                             PORTCULLIS_OAUTH_STATE_FILE overrides it, and PORTCULLIS_OAUTH_STATE
@@ -33,6 +35,7 @@ public record OAuthServerConfig(
     Duration refreshReuseGrace,
     List<String> redirectUris,
     ForwardedProviderConfig trustedProxy,
+    UpstreamOidcConfig upstream,
     List<String> injectedRoles,
     String stateFile) {
 
@@ -53,6 +56,6 @@ public record OAuthServerConfig(
   }
 
   public static OAuthServerConfig disabled() {
-    return new OAuthServerConfig(false, null, null, null, null, null, null, null, null, null);
+    return new OAuthServerConfig(false, null, null, null, null, null, null, null, null, null, null);
   }
 }

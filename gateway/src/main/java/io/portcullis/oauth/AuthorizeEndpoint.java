@@ -21,9 +21,10 @@ import java.util.List;
  * {@code /authorize}: checks the client and its redirect URI (errors about them are shown on a
  * page, never redirected), then PKCE (S256 only), the resource and the response type (errors
  * redirected with the client's state), then who the human is (the trusted proxy's headers, from a
- * trusted peer only), and shows a consent page. The page's answer ({@code /authorize/consent})
- * must carry the consent's CSRF token, in the form and in a strict same-site cookie, from the
- * same human; approval redirects with a single-use code bound to everything checked here.
+ * trusted peer only, or an OIDC sign-in at the company's provider: {@link UpstreamLogin}), and
+ * shows a consent page. The page's answer ({@code /authorize/consent}) must carry the consent's
+ * CSRF token, in the form and in a same-site cookie (and, behind a proxy, come from the same
+ * human); approval redirects with a single-use code bound to everything checked here.
  */
 final class AuthorizeEndpoint {
   static final String CSRF_COOKIE = "portcullis_oauth_csrf";
@@ -33,13 +34,20 @@ final class AuthorizeEndpoint {
   private final PendingGrants grants;
   private final PublicEndpoint endpoint;
   private final ForwardedAuthProvider human;
+  private final UpstreamLogin upstream;
 
-  AuthorizeEndpoint(OAuthServerConfig config, OAuthStore store, PendingGrants grants, PublicEndpoint endpoint) {
+  /** A validated authorization request of an MCP client, waiting for the human. */
+  record Request(OAuthState.Client client, String redirectUri, String state, String challenge, String scope) {
+  }
+
+  /** Exactly one of {@code config.trustedProxy()} and {@code upstream} says who the human is. */
+  AuthorizeEndpoint(OAuthServerConfig config, OAuthStore store, PendingGrants grants, PublicEndpoint endpoint, UpstreamLogin upstream) {
     this.config = config;
     this.store = store;
     this.grants = grants;
     this.endpoint = endpoint;
-    this.human = new ForwardedAuthProvider(config.trustedProxy());
+    this.human = config.trustedProxy() == null ? null : new ForwardedAuthProvider(config.trustedProxy());
+    this.upstream = upstream;
   }
 
   void authorize(RoutingContext ctx) {
@@ -69,19 +77,28 @@ final class AuthorizeEndpoint {
       redirectError(ctx, redirectUri, state, "invalid_target", "resource must be " + endpoint.mcpUrl());
       return;
     }
+    Request request = new Request(client.get(), redirectUri, state, q.get("code_challenge"), q.get("scope"));
+    if (upstream != null) {
+      upstream.begin(ctx, request);
+      return;
+    }
     authenticateHuman(ctx).onSuccess(outcome -> {
       if (!(outcome instanceof AuthOutcome.Authenticated who)) {
         refuseHuman(ctx, outcome);
         return;
       }
       var principal = who.principal();
-      OAuthState.Grant grant = new OAuthState.Grant(principal.subject(), List.copyOf(principal.groups()),
-          principal.claims().get("email") instanceof String email ? email : null, q.get("scope"), endpoint.mcpUrl());
-      PendingGrants.Consent consent = grants.newConsent(client.get(), redirectUri, state, q.get("code_challenge"), grant);
-      ctx.response().addCookie(Cookie.cookie(CSRF_COOKIE, consent.csrf()).setHttpOnly(true).setPath("/authorize")
-          .setSameSite(CookieSameSite.STRICT).setSecure(endpoint.mcpUrl().startsWith("https:")));
-      OAuthResponses.page(ctx, 200, "Allow access to Portcullis?", consentForm(consent));
+      showConsent(ctx, request, new OAuthState.Grant(principal.subject(), List.copyOf(principal.groups()),
+          principal.claims().get("email") instanceof String email ? email : null, request.scope(), endpoint.mcpUrl()));
     });
+  }
+
+  /** The consent page for a request whose human is known; its anti-forgery token goes in the form and a strict cookie. */
+  void showConsent(RoutingContext ctx, Request request, OAuthState.Grant grant) {
+    PendingGrants.Consent consent = grants.newConsent(request.client(), request.redirectUri(), request.state(), request.challenge(), grant);
+    ctx.response().addCookie(Cookie.cookie(CSRF_COOKIE, consent.csrf()).setHttpOnly(true).setPath("/authorize")
+        .setSameSite(CookieSameSite.STRICT).setSecure(endpoint.mcpUrl().startsWith("https:")));
+    OAuthResponses.page(ctx, 200, "Allow access to Portcullis?", consentForm(consent));
   }
 
   void consent(RoutingContext ctx) {
@@ -96,7 +113,13 @@ final class AuthorizeEndpoint {
       OAuthResponses.errorPage(ctx, 403, "The consent form's anti-forgery check failed; start again from the application.");
       return;
     }
-    authenticateHuman(ctx).onSuccess(outcome -> {
+    // Behind a trusted proxy the answer must come from the same user; after an OIDC sign-in the
+    // consent is bound to this browser by its anti-forgery cookie.
+    Future<AuthOutcome> answeredBy = human == null
+        ? Future.succeededFuture(new AuthOutcome.Authenticated(new io.portcullis.auth.Principal(consent.grant().subject(), "oidc",
+            null, null, null, null, null, null)))
+        : authenticateHuman(ctx);
+    answeredBy.onSuccess(outcome -> {
       if (!(outcome instanceof AuthOutcome.Authenticated who)) {
         refuseHuman(ctx, outcome);
         return;

@@ -2,6 +2,7 @@ package io.portcullis.oauth;
 
 import io.portcullis.auth.AuthorizationServerMetadataProxy;
 import io.portcullis.auth.PublicEndpoint;
+import io.portcullis.auth.fetch.TargetGuard;
 import io.portcullis.config.OAuthServerConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -17,8 +18,8 @@ import java.util.List;
  * The built-in OAuth 2.1 authorization server: RFC 8414 metadata at every path clients probe
  * (issuer = the public base URL), dynamic client registration (RFC 7591), /authorize with PKCE
  * and a consent page, /token, revocation (RFC 7009), and the 2025-03-26 fallback endpoints at the
- * root. Humans are authenticated by the trusted reverse proxy in front; Portcullis never sees a
- * password. Its access tokens are accepted by the {@code oauth-as} provider.
+ * root. Humans are authenticated by the trusted reverse proxy in front, or by the company's OIDC
+ * provider (Portcullis its confidential client); Portcullis never sees a password. Its access tokens are accepted by the {@code oauth-as} provider.
  */
 public final class OAuthServer {
   private final OAuthServerConfig config;
@@ -31,13 +32,16 @@ public final class OAuthServer {
   private final AuthorizeEndpoint authorize;
   private final TokenEndpoint token;
 
-  private OAuthServer(OAuthServerConfig config, PublicEndpoint endpoint, OAuthStore store) {
+  private final UpstreamLogin upstream;
+
+  private OAuthServer(Vertx vertx, OAuthServerConfig config, PublicEndpoint endpoint, OAuthStore store, TargetGuard guard) {
     this.config = config;
     this.endpoint = endpoint;
     this.store = store;
     this.signer = new TokenSigner(config.signingKeys());
     this.redirectUris = new RedirectUris(config.redirectUris());
-    this.authorize = new AuthorizeEndpoint(config, store, grants, endpoint);
+    this.upstream = config.upstream() == null ? null : new UpstreamLogin(vertx, config.upstream(), endpoint, guard);
+    this.authorize = new AuthorizeEndpoint(config, store, grants, endpoint, upstream);
     this.token = new TokenEndpoint(config, store, grants, endpoint, signer);
   }
 
@@ -46,10 +50,11 @@ public final class OAuthServer {
    *
    * @throws IOException when the state file cannot be read
    */
-  public static OAuthServer open(Vertx vertx, OAuthServerConfig config, PublicEndpoint endpoint) throws IOException {
+  public static OAuthServer open(Vertx vertx, OAuthServerConfig config, PublicEndpoint endpoint, TargetGuard guard)
+      throws IOException {
     String file = System.getenv("PORTCULLIS_OAUTH_STATE_FILE");
     Path path = Path.of(file == null || file.isBlank() ? config.stateFile() : file);
-    return new OAuthServer(config, endpoint, FileOAuthStore.open(vertx, path, System.getenv("PORTCULLIS_OAUTH_STATE")));
+    return new OAuthServer(vertx, config, endpoint, FileOAuthStore.open(vertx, path, System.getenv("PORTCULLIS_OAUTH_STATE")), guard);
   }
 
   /** What the {@code oauth-as} provider verifies tokens with. */
@@ -72,6 +77,9 @@ public final class OAuthServer {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
     router.post("/register").handler(body).handler(this::register);
     router.get("/authorize").handler(authorize::authorize);
+    if (upstream != null) {
+      router.get(UpstreamLogin.CALLBACK).handler(ctx -> upstream.callback(ctx, authorize));
+    }
     router.post("/authorize/consent").handler(body).handler(authorize::consent);
     router.post("/token").handler(body).handler(token::token);
     router.post("/revoke").handler(body).handler(ctx -> token.revoke(ctx, revoked));
