@@ -95,6 +95,8 @@ public final class Gateway {
     // Clients probing for discovery documents must get JSON, never an HTML error page.
     router.errorHandler(404, ctx -> ctx.response().setStatusCode(404).putHeader("Content-Type", "application/json")
         .end("{\"error\":\"not_found\",\"error_description\":\"nothing is served at this path\"}"));
+    router.errorHandler(405, ctx -> ctx.response().setStatusCode(405).putHeader("Content-Type", "application/json")
+        .end("{\"error\":\"method_not_allowed\",\"error_description\":\"this path does not answer that method\"}"));
     new ProtectedResourceMetadata(endpoint, this::authorizationServers, config.auth().scopesSupported())
         .mount(router, config.mcp().path());
     if (oauthServer != null) {

@@ -166,8 +166,10 @@ final class AuthorizeEndpoint {
         + "<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>";
   }
 
-  private static void redirectError(RoutingContext ctx, String redirectUri, String state, String error, String description) {
-    redirect(ctx, redirectUri, "error=" + encode(error) + "&error_description=" + encode(description) + stateParam(state));
+  /** An error sent back to a verified redirect URI, with the issuer as RFC 9207 asks of error responses too. */
+  private void redirectError(RoutingContext ctx, String redirectUri, String state, String error, String description) {
+    redirect(ctx, redirectUri, "error=" + encode(error) + "&error_description=" + encode(description) + stateParam(state)
+        + "&iss=" + encode(endpoint.baseUrl()));
   }
 
   private static void redirect(RoutingContext ctx, String redirectUri, String query) {

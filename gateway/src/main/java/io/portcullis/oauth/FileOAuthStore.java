@@ -30,10 +30,13 @@ public final class FileOAuthStore implements OAuthStore {
   private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   /** The file's content. */
-  record Snapshot(List<OAuthState.Client> clients, List<OAuthState.Refresh> refreshTokens) {
+  record Snapshot(List<OAuthState.Client> clients, List<OAuthState.Refresh> refreshTokens,
+      Map<String, Long> revokedFamilies, Map<String, Long> revokedAccessTokens) {
     Snapshot {
       clients = clients == null ? List.of() : clients;
       refreshTokens = refreshTokens == null ? List.of() : refreshTokens;
+      revokedFamilies = revokedFamilies == null ? Map.of() : revokedFamilies;
+      revokedAccessTokens = revokedAccessTokens == null ? Map.of() : revokedAccessTokens;
     }
   }
 
@@ -41,6 +44,9 @@ public final class FileOAuthStore implements OAuthStore {
   private final Path file;
   private final Map<String, OAuthState.Client> clients = new ConcurrentHashMap<>();
   private final Map<String, OAuthState.Refresh> refreshTokens = new ConcurrentHashMap<>();
+  /** Revoked families and access tokens, each with the time (ms) after which no token of it can still be valid. */
+  private final Map<String, Long> revokedFamilies = new ConcurrentHashMap<>();
+  private final Map<String, Long> revokedAccessTokens = new ConcurrentHashMap<>();
 
   private FileOAuthStore(Vertx vertx, Path file) {
     this.vertx = vertx;
@@ -61,11 +67,21 @@ public final class FileOAuthStore implements OAuthStore {
       snapshot = parse(Files.readAllBytes(file), file.toString());
     } else {
       LOG.info("OAuth state file {} does not exist yet; starting with no registered clients", file);
-      snapshot = new Snapshot(List.of(), List.of());
+      snapshot = new Snapshot(List.of(), List.of(), Map.of(), Map.of());
     }
     long now = System.currentTimeMillis();
     snapshot.clients().forEach(c -> store.clients.put(c.clientId(), c));
     snapshot.refreshTokens().stream().filter(r -> r.expiresAt() > now).forEach(r -> store.refreshTokens.put(r.hash(), r));
+    snapshot.revokedFamilies().forEach((family, until) -> {
+      if (until > now) {
+        store.revokedFamilies.put(family, until);
+      }
+    });
+    snapshot.revokedAccessTokens().forEach((jti, until) -> {
+      if (until > now) {
+        store.revokedAccessTokens.put(jti, until);
+      }
+    });
     return store;
   }
 
@@ -105,9 +121,26 @@ public final class FileOAuthStore implements OAuthStore {
   }
 
   @Override
-  public Future<Void> revokeFamily(String family) {
+  public Future<Void> revokeFamily(String family, long accessTokensUntilMillis) {
     refreshTokens.replaceAll((hash, r) -> r.family().equals(family) ? r.revokedNow() : r);
+    revokedFamilies.merge(family, accessTokensUntilMillis, Math::max);
     return persist();
+  }
+
+  @Override
+  public boolean familyRevoked(String family) {
+    return family != null && revokedFamilies.containsKey(family);
+  }
+
+  @Override
+  public Future<Void> revokeAccessToken(String jti, long expiresAtMillis) {
+    revokedAccessTokens.put(jti, expiresAtMillis);
+    return persist();
+  }
+
+  @Override
+  public boolean accessTokenRevoked(String jti) {
+    return jti != null && revokedAccessTokens.containsKey(jti);
   }
 
   /** Writes the whole state atomically; completes once it is on disk. */
@@ -116,8 +149,11 @@ public final class FileOAuthStore implements OAuthStore {
       return Future.succeededFuture();
     }
     long now = System.currentTimeMillis();
+    revokedFamilies.values().removeIf(until -> until <= now);
+    revokedAccessTokens.values().removeIf(until -> until <= now);
     Snapshot snapshot = new Snapshot(List.copyOf(clients.values()),
-        refreshTokens.values().stream().filter(r -> r.expiresAt() > now).toList());
+        refreshTokens.values().stream().filter(r -> r.expiresAt() > now).toList(),
+        Map.copyOf(revokedFamilies), Map.copyOf(revokedAccessTokens));
     return vertx.executeBlocking(() -> {
       write(snapshot);
       return null;

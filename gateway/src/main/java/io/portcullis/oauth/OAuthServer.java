@@ -28,7 +28,6 @@ public final class OAuthServer {
   private final TokenSigner signer;
   private final RedirectUris redirectUris;
   private final PendingGrants grants = new PendingGrants();
-  private final RevokedAccessTokens revoked = new RevokedAccessTokens();
   private final AuthorizeEndpoint authorize;
   private final TokenEndpoint token;
 
@@ -62,8 +61,9 @@ public final class OAuthServer {
     return signer;
   }
 
-  public RevokedAccessTokens revoked() {
-    return revoked;
+  /** Whether an access token was revoked: by itself, or with its family (a replayed code or refresh token). */
+  public boolean revoked(String jti, String family) {
+    return store.accessTokenRevoked(jti) || store.familyRevoked(family);
   }
 
   public PublicEndpoint endpoint() {
@@ -82,7 +82,7 @@ public final class OAuthServer {
     }
     router.post("/authorize/consent").handler(body).handler(authorize::consent);
     router.post("/token").handler(body).handler(token::token);
-    router.post("/revoke").handler(body).handler(ctx -> token.revoke(ctx, revoked));
+    router.post("/revoke").handler(body).handler(token::revoke);
   }
 
   JsonObject metadata() {

@@ -19,6 +19,17 @@ public interface OAuthStore {
   /** Saves refresh records together (a rotation: the spent one and its successor). */
   Future<Void> saveRefresh(List<OAuthState.Refresh> records);
 
-  /** Revokes every refresh token of a family. */
-  Future<Void> revokeFamily(String family);
+  /**
+   * Revokes every refresh token of a family, and the access tokens issued in it until
+   * {@code accessTokensUntilMillis} (when the last of them expires).
+   */
+  Future<Void> revokeFamily(String family, long accessTokensUntilMillis);
+
+  /** Whether access tokens of this family were revoked (a code or refresh token was replayed, or it was revoked). */
+  boolean familyRevoked(String family);
+
+  /** Revokes one access token by its {@code jti} until it expires. */
+  Future<Void> revokeAccessToken(String jti, long expiresAtMillis);
+
+  boolean accessTokenRevoked(String jti);
 }

@@ -33,7 +33,8 @@ final class TokenEndpoint {
   /** The answers given for refresh tokens spent in the last grace window, by the spent token's hash. */
   private final Map<String, Recent> recentRotations = new ConcurrentHashMap<>();
 
-  private record Recent(JsonObject answer, long until) {
+  /** The answer (possibly still being stored) given when a refresh token was spent, and until when it is given again. */
+  private record Recent(Future<JsonObject> answer, long until) {
   }
 
   TokenEndpoint(OAuthServerConfig config, OAuthStore store, PendingGrants grants, PublicEndpoint endpoint, TokenSigner signer) {
@@ -106,7 +107,7 @@ final class TokenEndpoint {
     if (code == null) {
       PendingGrants.Used used = grants.usedCode(value);
       if (used != null) {
-        store.revokeFamily(used.family());
+        store.revokeFamily(used.family(), accessTokensUntil());
         OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code was already used; the tokens issued for it are revoked");
       } else {
         OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code is unknown or expired");
@@ -157,20 +158,18 @@ final class TokenEndpoint {
     if (refresh.spentAt() > 0) {
       Recent recent = recentRotations.get(hash);
       if (recent != null && recent.until() >= now) {
-        OAuthResponses.json(ctx, 200, recent.answer());
+        recent.answer().onComplete(r -> answer(ctx, r.succeeded() ? r.result() : null));
         return;
       }
-      store.revokeFamily(refresh.family());
+      store.revokeFamily(refresh.family(), accessTokensUntil());
       OAuthResponses.error(ctx, 400, "invalid_grant", "the refresh token was already used; every token of its family is revoked");
       return;
     }
-    issue(client, refresh.grant(), refresh.family(), List.of(refresh)).onComplete(r -> {
-      if (r.succeeded()) {
-        recentRotations.values().removeIf(x -> x.until() < now);
-        recentRotations.put(hash, new Recent(r.result(), now + config.refreshReuseGrace().toMillis()));
-      }
-      answer(ctx, r.succeeded() ? r.result() : null);
-    });
+    // Remembered before the rotation is stored: a parallel refresh arriving meanwhile gets this same answer.
+    Future<JsonObject> rotated = issue(client, refresh.grant(), refresh.family(), List.of(refresh));
+    recentRotations.values().removeIf(x -> x.until() < now);
+    recentRotations.put(hash, new Recent(rotated, now + config.refreshReuseGrace().toMillis()));
+    rotated.onComplete(r -> answer(ctx, r.succeeded() ? r.result() : null));
   }
 
   /** Issues an access token and a refresh token of {@code family}; {@code spent} are marked spent by it, durably, first. */
@@ -192,6 +191,7 @@ final class TokenEndpoint {
         .put("exp", now / 1000 + lifetime)
         .put("jti", Secrets.random(16))
         .put("client_id", client.clientId())
+        .put("fam", family)
         .put("roles", new JsonArray(config.injectedRoles()))
         .put("groups", new JsonArray(grant.groups()));
     if (grant.scope() != null) {
@@ -211,6 +211,11 @@ final class TokenEndpoint {
     });
   }
 
+  /** When the last access token issued now would expire: how long a revoked family must be remembered. */
+  private long accessTokensUntil() {
+    return System.currentTimeMillis() + config.accessTokenLifetime().toMillis();
+  }
+
   private static void answer(RoutingContext ctx, JsonObject tokens) {
     if (tokens == null) {
       OAuthResponses.error(ctx, 503, "temporarily_unavailable", "the authorization server could not store the grant; try again");
@@ -220,7 +225,7 @@ final class TokenEndpoint {
   }
 
   /** RFC 7009: a refresh token revokes its family; an access token (a JWT) is refused until it expires. */
-  void revoke(RoutingContext ctx, RevokedAccessTokens revokedAccessTokens) {
+  void revoke(RoutingContext ctx) {
     MultiMap form = ctx.request().formAttributes();
     Optional<OAuthState.Client> client = authenticateClient(ctx, form);
     if (client == null) {
@@ -233,13 +238,14 @@ final class TokenEndpoint {
     }
     Optional<OAuthState.Refresh> refresh = store.refresh(Secrets.sha256(token));
     if (refresh.isPresent() && refresh.get().clientId().equals(client.get().clientId())) {
-      store.revokeFamily(refresh.get().family()).onComplete(r -> ctx.response().setStatusCode(200).end());
+      store.revokeFamily(refresh.get().family(), accessTokensUntil()).onComplete(r -> ctx.response().setStatusCode(200).end());
       return;
     }
     JsonObject claims = signer.verify(token);
     if (claims != null && client.get().clientId().equals(claims.getValue("client_id")) && claims.getValue("jti") instanceof String jti
         && claims.getValue("exp") instanceof Number exp) {
-      revokedAccessTokens.revoke(jti, exp.longValue());
+      store.revokeAccessToken(jti, exp.longValue() * 1000).onComplete(r -> ctx.response().setStatusCode(200).end());
+      return;
     }
     ctx.response().setStatusCode(200).end();
   }

@@ -53,7 +53,7 @@ public final class OAuthAsAuthProvider implements AuthProvider {
     if (!server.endpoint().mcpUrl().equals(claims.getValue("aud"))) {
       return reject(RejectionCause.WRONG_AUDIENCE, "audience is not " + server.endpoint().mcpUrl());
     }
-    if (server.revoked().isRevoked(claims.getValue("jti") instanceof String jti ? jti : null)) {
+    if (server.revoked(claims.getValue("jti") instanceof String jti ? jti : null, claims.getValue("fam") instanceof String f ? f : null)) {
       return reject(RejectionCause.UNKNOWN_TOKEN, "token was revoked");
     }
     if (!(claims.getValue("sub") instanceof String subject) || subject.isBlank()) {
