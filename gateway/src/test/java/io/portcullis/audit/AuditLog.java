@@ -17,15 +17,15 @@ import java.util.stream.Stream;
  * order (which is chain order), their lines, and each line parsed. For the tests that drive a
  * real gateway and then look at what it left on disk.
  */
-final class AuditLog {
-  static final ObjectMapper JSON = new ObjectMapper();
+public final class AuditLog {
+  public static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern FILE = Pattern.compile("audit-\\d{10}-\\d{8}T\\d{6}Z\\.jsonl");
 
   private AuditLog() {
   }
 
   /** The audit files of {@code directory}, oldest first. */
-  static List<Path> files(Path directory) {
+  public static List<Path> files(Path directory) {
     try (Stream<Path> entries = Files.list(directory)) {
       return entries.filter(p -> FILE.matcher(p.getFileName().toString()).matches()).sorted().toList();
     } catch (IOException e) {
@@ -34,7 +34,7 @@ final class AuditLog {
   }
 
   /** Every line of every audit file, in chain order (a torn last line included as it is). */
-  static List<String> lines(Path directory) {
+  public static List<String> lines(Path directory) {
     List<String> lines = new ArrayList<>();
     for (Path file : files(directory)) {
       try {
@@ -48,16 +48,16 @@ final class AuditLog {
   }
 
   /** Every record, parsed, in chain order. */
-  static List<JsonNode> records(Path directory) {
+  public static List<JsonNode> records(Path directory) {
     return lines(directory).stream().map(AuditLog::parse).toList();
   }
 
   /** Everything in the audit files as one string (to look for what must never be there). */
-  static String text(Path directory) {
+  public static String text(Path directory) {
     return String.join("\n", lines(directory));
   }
 
-  static JsonNode parse(String line) {
+  public static JsonNode parse(String line) {
     try {
       return JSON.readTree(line);
     } catch (IOException e) {
@@ -66,7 +66,7 @@ final class AuditLog {
   }
 
   /** The verifier's verdict on the directory's files, in chain order. */
-  static AuditVerifier.Result verify(Path directory) {
+  public static AuditVerifier.Result verify(Path directory) {
     try {
       return AuditVerifier.verify(files(directory));
     } catch (IOException e) {

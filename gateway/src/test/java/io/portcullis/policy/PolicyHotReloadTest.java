@@ -52,12 +52,14 @@ class PolicyHotReloadTest {
       """;
 
   Path policies;
+  Path audit;
   RecordingMcpServer backend;
   RunningGateway gateway;
 
   @BeforeAll
   void start(@TempDir Path tmp) throws Exception {
     policies = PolicyEnforcementTest.policiesWith(tmp, "policies", DEFAULT_DATA);
+    audit = tmp.resolve("audit");
     backend = RecordingMcpServer.start();
     gateway = RunningGateway.start("""
         server: {port: 0}
@@ -66,10 +68,11 @@ class PolicyHotReloadTest {
           directory: "%s"
           opaBinary: "%s"
           watch: true
+        audit: {directory: "%s", fsync: never}
         backends:
           - name: recorder
             http: {url: "%s"}
-        """.formatted(PolicyEnforcementTest.staticTokens(), policies, PolicyEnforcementTest.opa(), backend.url()));
+        """.formatted(PolicyEnforcementTest.staticTokens(), policies, PolicyEnforcementTest.opa(), audit, backend.url()));
   }
 
   @AfterAll
@@ -175,6 +178,12 @@ class PolicyHotReloadTest {
       assertThat(Duration.ofMillis(denyAppliedMillis)).as("time until the deny rule applied").isLessThanOrEqualTo(APPLIES_WITHIN);
       assertThat(Duration.ofMillis(restoreAppliedMillis)).as("time until its removal applied").isLessThanOrEqualTo(APPLIES_WITHIN);
       assertThat(readyRevision()).as("the revision in /readyz after two reloads back to the same files").isEqualTo(revisionBefore);
+      // Every answered call has its record (written before its answer), with the decision it got.
+      List<com.fasterxml.jackson.databind.JsonNode> records = io.portcullis.audit.AuditLog.records(audit).stream()
+          .filter(r -> r.path("method").asText().equals("tools/call") || r.path("method").asText().equals("tools/list")).toList();
+      assertThat(records).as("audit records of the calls and lists").hasSize(all.size());
+      assertThat(records).filteredOn(r -> r.path("decision").path("outcome").asText().equals("deny")).hasSize(
+          (int) all.stream().filter(o -> o.kind() == Kind.HIDDEN).count());
     } finally {
       loops.shutdownNow();
     }
