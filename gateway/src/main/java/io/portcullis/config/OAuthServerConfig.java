@@ -25,6 +25,8 @@ import java.util.List;
  * @param stateFile            where registered clients and (hashed) refresh tokens persist;
  *                             PORTCULLIS_OAUTH_STATE_FILE overrides it, and PORTCULLIS_OAUTH_STATE
  *                             gives the whole state inline (read-only)
+ * @param clientMetadataHosts  hosts whose client ID metadata documents are accepted (a client_id
+ *                             that is an https URL on one of them needs no registration); empty: none
  */
 public record OAuthServerConfig(
     Boolean enabled,
@@ -37,7 +39,8 @@ public record OAuthServerConfig(
     ForwardedProviderConfig trustedProxy,
     UpstreamOidcConfig upstream,
     List<String> injectedRoles,
-    String stateFile) {
+    String stateFile,
+    List<String> clientMetadataHosts) {
 
   /** One signing key: its id and its secret (give it as ${ENV}). */
   public record SigningKey(String kid, String secret) {
@@ -53,9 +56,10 @@ public record OAuthServerConfig(
     redirectUris = redirectUris == null ? List.of() : List.copyOf(redirectUris);
     injectedRoles = injectedRoles == null ? List.of() : List.copyOf(injectedRoles);
     stateFile = stateFile == null ? "oauth-state.json" : stateFile;
+    clientMetadataHosts = clientMetadataHosts == null ? List.of() : List.copyOf(clientMetadataHosts);
   }
 
   public static OAuthServerConfig disabled() {
-    return new OAuthServerConfig(false, null, null, null, null, null, null, null, null, null, null);
+    return new OAuthServerConfig(false, null, null, null, null, null, null, null, null, null, null, null);
   }
 }

@@ -30,7 +30,7 @@ final class AuthorizeEndpoint {
   static final String CSRF_COOKIE = "portcullis_oauth_csrf";
 
   private final OAuthServerConfig config;
-  private final OAuthStore store;
+  private final ClientDirectory clients;
   private final PendingGrants grants;
   private final PublicEndpoint endpoint;
   private final ForwardedAuthProvider human;
@@ -41,9 +41,10 @@ final class AuthorizeEndpoint {
   }
 
   /** Exactly one of {@code config.trustedProxy()} and {@code upstream} says who the human is. */
-  AuthorizeEndpoint(OAuthServerConfig config, OAuthStore store, PendingGrants grants, PublicEndpoint endpoint, UpstreamLogin upstream) {
+  AuthorizeEndpoint(OAuthServerConfig config, ClientDirectory clients, PendingGrants grants, PublicEndpoint endpoint,
+      UpstreamLogin upstream) {
     this.config = config;
-    this.store = store;
+    this.clients = clients;
     this.grants = grants;
     this.endpoint = endpoint;
     this.human = config.trustedProxy() == null ? null : new ForwardedAuthProvider(config.trustedProxy());
@@ -52,7 +53,7 @@ final class AuthorizeEndpoint {
 
   void authorize(RoutingContext ctx) {
     MultiMap q = ctx.request().params();
-    var client = store.client(q.get("client_id"));
+    var client = clients.find(q.get("client_id"));
     if (client.isEmpty()) {
       OAuthResponses.errorPage(ctx, 400, "Unknown client '" + q.get("client_id") + "': it is not registered with this server.");
       return;

@@ -32,6 +32,7 @@ public final class OAuthServer {
   private final TokenEndpoint token;
 
   private final UpstreamLogin upstream;
+  private final ClientMetadataDocuments documents;
 
   private OAuthServer(Vertx vertx, OAuthServerConfig config, PublicEndpoint endpoint, OAuthStore store, TargetGuard guard) {
     this.config = config;
@@ -40,8 +41,11 @@ public final class OAuthServer {
     this.signer = new TokenSigner(config.signingKeys());
     this.redirectUris = new RedirectUris(config.redirectUris());
     this.upstream = config.upstream() == null ? null : new UpstreamLogin(vertx, config.upstream(), endpoint, guard);
-    this.authorize = new AuthorizeEndpoint(config, store, grants, endpoint, upstream);
-    this.token = new TokenEndpoint(config, store, grants, endpoint, signer);
+    this.documents = new ClientMetadataDocuments(config.clientMetadataHosts(),
+        new io.portcullis.auth.fetch.GuardedFetcher(vertx, guard, java.time.Duration.ofSeconds(5)), redirectUris);
+    ClientDirectory clients = id -> store.client(id).or(() -> documents.find(id));
+    this.authorize = new AuthorizeEndpoint(config, clients, grants, endpoint, upstream);
+    this.token = new TokenEndpoint(config, store, clients, grants, endpoint, signer);
   }
 
   /**
@@ -76,12 +80,14 @@ public final class OAuthServer {
     }
     BodyHandler body = BodyHandler.create(false).setBodyLimit(64 * 1024);
     router.post("/register").handler(body).handler(this::register);
-    router.get("/authorize").handler(authorize::authorize);
+    router.get("/authorize").handler(documents.prefetch(ctx -> ctx.request().getParam("client_id"),
+        (ctx, why) -> OAuthResponses.errorPage(ctx, 400, "The client cannot be used: " + why + "."))).handler(authorize::authorize);
     if (upstream != null) {
       router.get(UpstreamLogin.CALLBACK).handler(ctx -> upstream.callback(ctx, authorize));
     }
     router.post("/authorize/consent").handler(body).handler(authorize::consent);
-    router.post("/token").handler(body).handler(token::token);
+    router.post("/token").handler(body).handler(documents.prefetch(ctx -> ctx.request().getFormAttribute("client_id"),
+        (ctx, why) -> OAuthResponses.error(ctx, 401, "invalid_client", why))).handler(token::token);
     router.post("/revoke").handler(body).handler(token::revoke);
   }
 
@@ -98,7 +104,8 @@ public final class OAuthServer {
         .put("code_challenge_methods_supported", new JsonArray().add("S256"))
         .put("token_endpoint_auth_methods_supported", new JsonArray().add("none").add("client_secret_basic").add("client_secret_post"))
         .put("revocation_endpoint_auth_methods_supported", new JsonArray().add("none").add("client_secret_basic").add("client_secret_post"))
-        .put("authorization_response_iss_parameter_supported", true);
+        .put("authorization_response_iss_parameter_supported", true)
+        .put("client_id_metadata_document_supported", documents.enabled());
   }
 
   /** RFC 7591 registration: every redirect URI must be allowed; a confidential client gets a secret once. */

@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class TokenEndpoint {
   private final OAuthServerConfig config;
   private final OAuthStore store;
+  private final ClientDirectory clients;
   private final PendingGrants grants;
   private final PublicEndpoint endpoint;
   private final TokenSigner signer;
@@ -37,9 +38,11 @@ final class TokenEndpoint {
   private record Recent(Future<JsonObject> answer, long until) {
   }
 
-  TokenEndpoint(OAuthServerConfig config, OAuthStore store, PendingGrants grants, PublicEndpoint endpoint, TokenSigner signer) {
+  TokenEndpoint(OAuthServerConfig config, OAuthStore store, ClientDirectory clients, PendingGrants grants, PublicEndpoint endpoint,
+      TokenSigner signer) {
     this.config = config;
     this.store = store;
+    this.clients = clients;
     this.grants = grants;
     this.endpoint = endpoint;
     this.signer = signer;
@@ -84,7 +87,7 @@ final class TokenEndpoint {
         return null;
       }
     }
-    Optional<OAuthState.Client> client = store.client(id);
+    Optional<OAuthState.Client> client = clients.find(id);
     if (client.isEmpty()) {
       ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"portcullis\"");
       OAuthResponses.error(ctx, 401, "invalid_client", "client '" + id + "' is not registered");
