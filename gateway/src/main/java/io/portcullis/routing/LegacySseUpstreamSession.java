@@ -25,8 +25,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import java.net.URI;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +41,7 @@ final class LegacySseUpstreamSession implements UpstreamSession {
   private final LegacySseBackend backend;
   private final Context context;
   private final Promise<URI> endpoint = Promise.promise();
-  private final Map<Long, Long> silenceTimers = new ConcurrentHashMap<>();
+  private final SilenceTimers silence;
   private HttpClientResponse stream;
   private MessageQueue<Outbound> listener;
   private JsonNode initializeResult;
@@ -52,6 +50,8 @@ final class LegacySseUpstreamSession implements UpstreamSession {
   private LegacySseUpstreamSession(LegacySseBackend backend) {
     this.backend = backend;
     this.context = backend.vertx().getOrCreateContext();
+    this.silence = new SilenceTimers(backend.vertx(), backend.name(), backend.inFlight(),
+        backend.config().streamIdleTimeout().toMillis(), this::post);
   }
 
   static Future<UpstreamSession> open(LegacySseBackend backend, JsonRpcRequest initialize) {
@@ -139,11 +139,11 @@ final class LegacySseUpstreamSession implements UpstreamSession {
     if (owner != null) {
       if (message instanceof JsonRpcResponse) {
         backend.inFlight().remove(owner.upstreamId());
-        ended(owner.upstreamId());
+        silence.end(owner.upstreamId());
         owner.replies().offer(new Outbound(null, forClient));
         owner.replies().end();
       } else {
-        armSilenceTimer(owner.upstreamId());
+        silence.arm(owner.upstreamId());
         owner.replies().offer(new Outbound(null, forClient));
       }
       return;
@@ -161,7 +161,7 @@ final class LegacySseUpstreamSession implements UpstreamSession {
     stream = null;
     endpoint.tryFail(new GatewayException(Failure.BACKEND_UNAVAILABLE, "backend '" + backend.name() + "' closed its SSE stream"));
     for (InFlightRequests.Entry entry : backend.inFlight().drainOwner(this)) {
-      ended(entry.upstreamId());
+      silence.end(entry.upstreamId());
       GatewayException failure = new GatewayException(Failure.BACKEND_UNAVAILABLE,
           "backend '" + backend.name() + "' closed its stream while the request was in flight");
       entry.replies().offer(new Outbound(null, ErrorResponder.asJsonRpc(failure, entry.clientId())));
@@ -174,34 +174,6 @@ final class LegacySseUpstreamSession implements UpstreamSession {
     if (error != null) {
       LOG.debug("backend '{}': SSE stream failed: {}", backend.name(), error.toString());
     }
-  }
-
-  private void armSilenceTimer(long upstreamId) {
-    long timer = backend.vertx().setTimer(backend.config().streamIdleTimeout().toMillis(), t -> timedOut(upstreamId));
-    Long previous = silenceTimers.put(upstreamId, timer);
-    if (previous != null) {
-      backend.vertx().cancelTimer(previous);
-    }
-  }
-
-  private void ended(long upstreamId) {
-    Long timer = silenceTimers.remove(upstreamId);
-    if (timer != null) {
-      backend.vertx().cancelTimer(timer);
-    }
-  }
-
-  private void timedOut(long upstreamId) {
-    silenceTimers.remove(upstreamId);
-    InFlightRequests.Entry entry = backend.inFlight().remove(upstreamId);
-    if (entry == null) {
-      return;
-    }
-    GatewayException failure = new GatewayException(Failure.BACKEND_TIMEOUT, "backend '" + backend.name() + "' did not answer in time");
-    entry.replies().offer(new Outbound(null, ErrorResponder.asJsonRpc(failure, entry.clientId())));
-    entry.replies().end();
-    post(new JsonRpcNotification(McpMethods.CANCELLED, JsonRpcCodec.object().put("requestId", upstreamId)
-        .put("reason", "timed out at the gateway")));
   }
 
   @Override
@@ -230,11 +202,11 @@ final class LegacySseUpstreamSession implements UpstreamSession {
       long upstreamId = backend.inFlight().nextUpstreamId();
       backend.inFlight().add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies,
           request.method()));
-      armSilenceTimer(upstreamId);
+      silence.arm(upstreamId);
       return post(backend.ids().requestToUpstream(request, upstreamId))
           .onFailure(e -> {
             backend.inFlight().remove(upstreamId);
-            ended(upstreamId);
+            silence.end(upstreamId);
           })
           .map(v -> new Reply(Reply.Mode.ADAPTIVE, replies, () -> abandoned(upstreamId)));
     }).recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e).withRequestId(request.id())));
@@ -243,7 +215,7 @@ final class LegacySseUpstreamSession implements UpstreamSession {
   private void abandoned(long upstreamId) {
     context.runOnContext(v -> {
       if (backend.inFlight().remove(upstreamId) != null) {
-        ended(upstreamId);
+        silence.end(upstreamId);
         post(new JsonRpcNotification(McpMethods.CANCELLED, JsonRpcCodec.object().put("requestId", upstreamId)
             .put("reason", "the client went away")));
       }
@@ -308,7 +280,7 @@ final class LegacySseUpstreamSession implements UpstreamSession {
     return onContext(() -> {
       lost = true;
       for (InFlightRequests.Entry entry : backend.inFlight().drainOwner(this)) {
-        ended(entry.upstreamId());
+        silence.end(entry.upstreamId());
         entry.replies().end();
       }
       if (stream != null) {

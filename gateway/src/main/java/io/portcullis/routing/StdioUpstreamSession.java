@@ -6,11 +6,9 @@ import io.portcullis.mcp.JsonRpcRequest;
 import io.portcullis.mcp.JsonRpcResponse;
 import io.portcullis.mcp.McpMethods;
 import io.portcullis.mcp.ProtocolVersions;
-import io.portcullis.pipeline.ErrorResponder;
 import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
 import io.vertx.core.Future;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,13 +23,14 @@ final class StdioUpstreamSession implements UpstreamSession {
   private final JsonNode clientCapabilities;
   private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
   private final Set<JsonNode> expectedAnswers = ConcurrentHashMap.newKeySet();
-  private final Map<Long, Long> timeouts = new ConcurrentHashMap<>();
+  private final SilenceTimers silence;
   private volatile MessageQueue<Outbound> listener;
 
   StdioUpstreamSession(StdioBackend backend, JsonNode initializeResult, JsonNode clientCapabilities) {
     this.backend = backend;
     this.initializeResult = initializeResult;
     this.clientCapabilities = clientCapabilities == null ? io.portcullis.mcp.JsonRpcCodec.object() : clientCapabilities;
+    this.silence = new SilenceTimers(backend.vertx(), backend.name(), backend.inFlight(), backend.requestTimeoutMillis(), backend::write);
   }
 
   /** Whether the client declared the capability a backend request needs (sampling, elicitation, roots). */
@@ -65,7 +64,7 @@ final class StdioUpstreamSession implements UpstreamSession {
       long upstreamId = inFlight.nextUpstreamId();
       inFlight.add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies));
       trackSubscription(request);
-      armTimeout(upstreamId);
+      silence.arm(upstreamId);
       return backend.write(backend.ids().requestToUpstream(request, upstreamId))
           .onFailure(e -> {
             inFlight.remove(upstreamId);
@@ -84,28 +83,6 @@ final class StdioUpstreamSession implements UpstreamSession {
     }
   }
 
-  /** Called on the backend context: (re)starts the silence timer of a request. */
-  private void armTimeout(long upstreamId) {
-    long timer = backend.vertx().setTimer(backend.requestTimeoutMillis(), t -> timedOut(upstreamId));
-    Long previous = timeouts.put(upstreamId, timer);
-    if (previous != null) {
-      backend.vertx().cancelTimer(previous);
-    }
-  }
-
-  private void timedOut(long upstreamId) {
-    timeouts.remove(upstreamId);
-    InFlightRequests.Entry entry = backend.inFlight().remove(upstreamId);
-    if (entry == null) {
-      return;
-    }
-    GatewayException failure = new GatewayException(Failure.BACKEND_TIMEOUT, "backend '" + backend.name() + "' did not answer in time");
-    entry.replies().offer(new Outbound(null, ErrorResponder.asJsonRpc(failure, entry.clientId())));
-    entry.replies().end();
-    var params = io.portcullis.mcp.JsonRpcCodec.object().put("requestId", upstreamId).put("reason", "timed out at the gateway");
-    backend.write(new JsonRpcNotification(McpMethods.CANCELLED, params));
-  }
-
   /** The client went away before the answer: stop waiting for it, and tell the process. */
   private void abandoned(long upstreamId) {
     backend.onContext(() -> {
@@ -120,16 +97,11 @@ final class StdioUpstreamSession implements UpstreamSession {
   }
 
   void requestProgressed(long upstreamId) {
-    if (timeouts.containsKey(upstreamId)) {
-      armTimeout(upstreamId);
-    }
+    silence.heard(upstreamId);
   }
 
   void requestEnded(long upstreamId) {
-    Long timer = timeouts.remove(upstreamId);
-    if (timer != null) {
-      backend.vertx().cancelTimer(timer);
-    }
+    silence.end(upstreamId);
   }
 
   void expectAnswer(JsonNode clientFacingId) {
