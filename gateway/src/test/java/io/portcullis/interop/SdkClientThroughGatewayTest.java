@@ -141,15 +141,12 @@ class SdkClientThroughGatewayTest {
     Process backend;
     RunningGateway gateway;
 
+    int port;
+
     @BeforeAll
     void start() throws Exception {
-      int port = TestPeers.freePort();
-      ProcessBuilder builder = new ProcessBuilder(TestPeers.node(),
-          TestPeers.folder().resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString(), "sse");
-      builder.environment().put("PORT", Integer.toString(port));
-      builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-      backend = builder.start();
-      awaitListening(port);
+      port = TestPeers.freePort();
+      backend = startServer(port);
       gateway = RunningGateway.start("""
           server: {port: 0}
           backends:
@@ -157,6 +154,16 @@ class SdkClientThroughGatewayTest {
               sse:
                 url: http://127.0.0.1:%d/sse
           """.formatted(port));
+    }
+
+    private Process startServer(int port) throws Exception {
+      ProcessBuilder builder = new ProcessBuilder(TestPeers.node(),
+          TestPeers.folder().resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toString(), "sse");
+      builder.environment().put("PORT", Integer.toString(port));
+      builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      backend = builder.start();
+      awaitListening(port);
+      return backend;
     }
 
     private void awaitListening(int port) throws Exception {
@@ -184,6 +191,21 @@ class SdkClientThroughGatewayTest {
       JsonNode result = runSdkClient(gateway.mcpUrl());
       assertClientSawTheBackendThroughTheGateway(result);
       assertProgressArrivedWhileTheToolRan(result);
+    }
+
+    @Test
+    void aRestartedLegacyServerGetsANewStreamAndTheSessionGoesOn() throws Exception {
+      io.portcullis.testing.McpHttp mcp = new io.portcullis.testing.McpHttp(gateway.mcpUrl());
+      String session = mcp.openSession();
+      String call = """
+          {"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo","arguments":{"message":"%s"}}}""";
+      assertThat(mcp.post(call.formatted(1, "before")).session(session).send().body()).contains("Echo: before");
+
+      backend.destroyForcibly().waitFor();
+      backend = startServer(port);
+
+      // The first call finds the old stream closed and the backend session lost; it is opened again and the call retried.
+      assertThat(mcp.post(call.formatted(2, "after")).session(session).send().body()).contains("Echo: after");
     }
 
     @Test
