@@ -11,6 +11,11 @@ import io.vertx.ext.web.Router;
  */
 public final class Metrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /** Meters of the request path, built once per tag combination: a builder per request allocates more than the request. */
+  private final java.util.Map<java.util.List<String>, Counter> requestCounters = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, io.micrometer.core.instrument.Timer> stageTimers = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, io.micrometer.core.instrument.Timer> policyTimers = new java.util.concurrent.ConcurrentHashMap<>();
+  private io.micrometer.core.instrument.Timer auditWrite;
 
   public void mount(Router router) {
     router.get("/metrics").handler(ctx -> ctx.response()
@@ -45,24 +50,31 @@ public final class Metrics {
 
   /** Counts an answered /mcp message and times its stages (microseconds per stage, "total" included). */
   public void request(String method, String backend, String decision, String outcome, java.util.Map<String, Long> stageMicros) {
-    Counter.builder("portcullis.requests").description("Messages answered at /mcp, by method, backend, decision and outcome")
-        .tag("method", method == null ? "-" : method).tag("backend", backend == null ? "-" : backend)
-        .tag("decision", decision).tag("outcome", outcome).register(registry).increment();
-    stageMicros.forEach((stage, micros) -> io.micrometer.core.instrument.Timer.builder("portcullis.stage.duration")
-        .description("Time spent per pipeline stage").tag("stage", stage).publishPercentileHistogram()
-        .register(registry).record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
+    String m = method == null ? "-" : method;
+    String b = backend == null ? "-" : backend;
+    requestCounters.computeIfAbsent(java.util.List.of(m, b, decision, outcome), k -> Counter.builder("portcullis.requests")
+        .description("Messages answered at /mcp, by method, backend, decision and outcome")
+        .tag("method", m).tag("backend", b).tag("decision", decision).tag("outcome", outcome).register(registry)).increment();
+    stageMicros.forEach((stage, micros) -> stageTimers.computeIfAbsent(stage, s -> io.micrometer.core.instrument.Timer
+        .builder("portcullis.stage.duration").description("Time spent per pipeline stage").tag("stage", s)
+        .publishPercentileHistogram().register(registry)).record(micros, java.util.concurrent.TimeUnit.MICROSECONDS));
   }
 
   /** Times one policy evaluation (a list's items count as one). */
   public void policyEvaluated(long nanos, String outcome) {
-    io.micrometer.core.instrument.Timer.builder("portcullis.policy.evaluation").description("Policy evaluation time")
-        .tag("outcome", outcome).publishPercentileHistogram().register(registry)
+    policyTimers.computeIfAbsent(outcome, o -> io.micrometer.core.instrument.Timer.builder("portcullis.policy.evaluation")
+        .description("Policy evaluation time").tag("outcome", o).publishPercentileHistogram().register(registry))
         .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   public void auditWritten(long nanos) {
-    io.micrometer.core.instrument.Timer.builder("portcullis.audit.write").description("Time from queueing an audit record to its write")
-        .publishPercentileHistogram().register(registry).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    io.micrometer.core.instrument.Timer timer = auditWrite;
+    if (timer == null) {
+      timer = io.micrometer.core.instrument.Timer.builder("portcullis.audit.write")
+          .description("Time from queueing an audit record to its write").publishPercentileHistogram().register(registry);
+      auditWrite = timer;
+    }
+    timer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   public void auditFailed() {
