@@ -18,13 +18,18 @@ import io.vertx.core.http.RequestOptions;
  * The pooled keep-alive HTTP client of one HTTP backend, carrying the gateway's own credentials
  * for it: the configured headers, or a client-credentials token (a 401 is answered by sending the
  * request once more with a fresh token). Of the client's request only the trace context is passed
- * on (a W3C traceparent naming the gateway's span); never its credentials.
+ * on (a W3C traceparent naming the gateway's span); never its credentials. Long-lived GET streams
+ * use a pool of their own, so that they never hold the connections calls need.
  */
 final class UpstreamHttpClient {
+  /** Open GET streams to one backend at most: one connection each. */
+  private static final int MAX_STREAMS = 100_000;
+
   private final Vertx vertx;
   private final HttpBackendConfig config;
   private final ClientCredentialsTokens tokens;
   private HttpClientAgent client;
+  private HttpClientAgent streams;
 
   UpstreamHttpClient(Vertx vertx, String backend, HttpBackendConfig config) {
     this.vertx = vertx;
@@ -38,11 +43,15 @@ final class UpstreamHttpClient {
         .setConnectTimeout((int) config.connectTimeout().toMillis())
         .setSsl(config.url().startsWith("https:"));
     client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections()));
+    // A GET stream holds its connection for as long as the client listens: from the request pool,
+    // a few dozen idle streams would make every call to the backend wait. Streams get their own.
+    streams = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(MAX_STREAMS));
   }
 
   Future<Void> stop() {
     Future<Void> tokensClosed = tokens == null ? Future.succeededFuture() : tokens.close();
-    return tokensClosed.compose(v -> client == null ? Future.succeededFuture() : client.close());
+    return tokensClosed.compose(v -> client == null ? Future.succeededFuture() : client.close())
+        .compose(v -> streams == null ? Future.succeededFuture() : streams.close());
   }
 
   /** Sends one request; the future completes when the response's headers have arrived. */
@@ -79,7 +88,7 @@ final class UpstreamHttpClient {
     if (headers != null) {
       options.getHeaders().addAll(headers);
     }
-    return client.request(options).compose(request -> {
+    return (method == HttpMethod.GET ? streams : client).request(options).compose(request -> {
       if (body == null) {
         return request.send();
       }
