@@ -1,0 +1,139 @@
+package io.portcullis.bench.load;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** What Linux says about processes and the machine: CPU time and memory from /proc. */
+final class Proc {
+  private static final long TICKS_PER_SECOND = ticks();
+
+  private Proc() {
+  }
+
+  /** CPU time (user + system) of {@code pid} and, when asked, all its descendants, in nanoseconds. */
+  static long cpuNanos(long pid, boolean withDescendants) {
+    List<Long> pids = new ArrayList<>();
+    pids.add(pid);
+    if (withDescendants) {
+      ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
+    }
+    long ticks = 0;
+    for (long p : pids) {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // After "pid (comm) ": state is f[0]; utime is field 14 overall, f[11]; stime f[12].
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      } catch (IOException | RuntimeException gone) {
+        // the process ended meanwhile
+      }
+    }
+    return ticks * (1_000_000_000L / TICKS_PER_SECOND);
+  }
+
+  /** Resident set size of {@code pid} (and descendants), in bytes. */
+  static long rssBytes(long pid, boolean withDescendants) {
+    List<Long> pids = new ArrayList<>();
+    pids.add(pid);
+    if (withDescendants) {
+      ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
+    }
+    long kb = 0;
+    for (long p : pids) {
+      kb += statusField(p, "VmRSS:");
+    }
+    return kb * 1024;
+  }
+
+  private static long statusField(long pid, String name) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith(name)) {
+          return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException | RuntimeException gone) {
+      // ended
+    }
+    return 0;
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    return "?";
+  }
+
+  static String memory() {
+    long kb = statusLike("/proc/meminfo", "MemTotal:");
+    return kb <= 0 ? "?" : Math.round(kb / 1024.0 / 1024.0) + " GiB";
+  }
+
+  private static long statusLike(String file, String name) {
+    try {
+      for (String line : Files.readAllLines(Path.of(file))) {
+        if (line.startsWith(name)) {
+          return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // fall through
+    }
+    return -1;
+  }
+
+  static String os() {
+    String pretty = "Linux";
+    try {
+      for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
+        if (line.startsWith("PRETTY_NAME=")) {
+          pretty = line.substring("PRETTY_NAME=".length()).replace("\"", "");
+        }
+      }
+    } catch (IOException e) {
+      // keep the default
+    }
+    return pretty + ", kernel " + System.getProperty("os.version");
+  }
+
+  /** Runs a short command and returns its first line of output (stdout and stderr), or "?". */
+  static String firstLine(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      p.waitFor(10, TimeUnit.SECONDS);
+      return out.isEmpty() ? "?" : out.lines().findFirst().orElse("?");
+    } catch (IOException | InterruptedException e) {
+      return "?";
+    }
+  }
+
+  private static long ticks() {
+    String t = firstLine("getconf", "CLK_TCK");
+    try {
+      return Long.parseLong(t.trim());
+    } catch (NumberFormatException e) {
+      return 100;
+    }
+  }
+}
