@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -22,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class AuditTrail {
   private final Instant time;
   private final long startNanos;
-  private final String eventId = UUID.randomUUID().toString();
+  private final String eventId = Ids.randomUuid();
   private final AtomicBoolean recorded = new AtomicBoolean();
   private final Map<String, Long> latencyMicros = new LinkedHashMap<>();
   private final String source;

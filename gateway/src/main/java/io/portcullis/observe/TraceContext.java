@@ -1,6 +1,5 @@
 package io.portcullis.observe;
 
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -19,7 +18,6 @@ public record TraceContext(String traceId, String parentId, String flags) {
   private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
   private static final String INVALID_TRACE = "0".repeat(32);
   private static final String INVALID_SPAN = "0".repeat(16);
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final ThreadLocal<TraceContext> CURRENT = new ThreadLocal<>();
 
   /** The context of a request carrying {@code traceparent} (may be null): its trace continued, with a span of the gateway's own. */
@@ -53,8 +51,9 @@ public record TraceContext(String traceId, String parentId, String flags) {
   }
 
   private static String randomHex(int bytes) {
+    // Trace ids must be unique, not secret: a per-thread generator keeps entropy reads off the request path.
     byte[] random = new byte[bytes];
-    RANDOM.nextBytes(random);
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(random);
     return HexFormat.of().formatHex(random);
   }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
-import java.util.UUID;
 
 /** The JSON both engines send to OPA and read back, and the decision ids they mint. */
 final class PolicyJson {
@@ -30,7 +29,7 @@ final class PolicyJson {
   }
 
   static String newDecisionId() {
-    return UUID.randomUUID().toString();
+    return io.portcullis.audit.Ids.randomUuid();
   }
 
   static List<String> newDecisionIds(int n) {
