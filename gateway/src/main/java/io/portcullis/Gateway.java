@@ -29,7 +29,6 @@ import io.portcullis.transport.SessionStage;
 import io.portcullis.transport.TransportStage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -50,7 +49,7 @@ public final class Gateway {
   private final ProviderChain authentication;
   private final OAuthServer oauthServer;
   private Auditor auditor;
-  private HttpServer server;
+  private String servers;
 
   public Gateway(Vertx vertx, PortcullisConfig config) {
     this.vertx = vertx;
@@ -114,13 +113,43 @@ public final class Gateway {
     // A policy that cannot be loaded stops the gateway here: it never serves undecided requests.
     return policy.start()
         .compose(v -> backends.start())
-        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
-        .map(s -> {
-          server = s;
-          endpoint.bind(config.server().publicBaseUrl(s.actualPort()));
+        .compose(v -> config.server().port() == 0 ? freePort(options) : Future.succeededFuture(config.server().port()))
+        .compose(port -> listen(router, options.setPort(port)).map(port))
+        .map(port -> {
+          endpoint.bind(config.server().publicBaseUrl(port));
           sessions.startExpiry();
-          return s.actualPort();
+          return port;
         });
+  }
+
+  /**
+   * One server per event loop (server.eventLoops), all on one port: Vert.x spreads the
+   * connections over servers sharing an address. A single loop would leave the other cores idle
+   * (the load harness saw one loop do all the work).
+   */
+  private Future<Void> listen(Router router, HttpServerOptions options) {
+    return vertx.deployVerticle(() -> new io.vertx.core.VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return vertx.createHttpServer(options).requestHandler(router).listen();
+      }
+    }, new io.vertx.core.DeploymentOptions().setInstances(config.server().eventLoops())).map(id -> {
+      servers = id;
+      return null;
+    });
+  }
+
+  /**
+   * A port free now on the configured host, for server.port 0 (servers share an explicit port
+   * only). Found with a plain socket: a Vert.x server on port 0 would join another server of this
+   * Vert.x already listening on port 0 and report that one's port.
+   */
+  private Future<Integer> freePort(HttpServerOptions options) {
+    return vertx.executeBlocking(() -> {
+      try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(options.getHost()))) {
+        return probe.getLocalPort();
+      }
+    });
   }
 
   /** The built-in authorization server (read from its state file: blocking, so done at construction), or null. */
@@ -169,7 +198,7 @@ public final class Gateway {
 
   /** Stops serving, ends every session (here and at the backends), then stops the backends. */
   public Future<Void> stop() {
-    Future<Void> closed = server == null ? Future.succeededFuture() : server.close();
+    Future<Void> closed = servers == null ? Future.succeededFuture() : vertx.undeploy(servers);
     return closed.compose(v -> endSessionsWithin(5_000)).compose(v -> backends.stop()).compose(v -> policy.stop())
         .compose(v -> auditor == null ? Future.<Void>succeededFuture() : auditor.close());
   }

@@ -61,6 +61,6 @@ final class RunCommand implements Callable<Integer> {
       return c;
     }
     ServerConfig s = c.server();
-    return new PortcullisConfig(new ServerConfig(s.host(), port, s.publicUrl()), c.mcp(), c.auth(), c.policy(), c.backends(), c.routing(), c.audit());
+    return new PortcullisConfig(new ServerConfig(s.host(), port, s.publicUrl(), s.eventLoops()), c.mcp(), c.auth(), c.policy(), c.backends(), c.routing(), c.audit());
   }
 }

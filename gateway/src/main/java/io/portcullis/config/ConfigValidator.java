@@ -27,6 +27,9 @@ final class ConfigValidator {
     if (server.port() < 0 || server.port() > 65535) {
       problems.add("server.port: must be between 0 and 65535");
     }
+    if (server.eventLoops() < 1 || server.eventLoops() > 64) {
+      problems.add("server.eventLoops: must be between 1 and 64");
+    }
     if (server.publicUrl() != null) {
       URI uri = parseUri(server.publicUrl());
       if (uri == null || uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
