@@ -4,11 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -74,7 +70,7 @@ public final class ArgumentRedactor {
     }
     return switch (mode) {
       case OMIT -> null;
-      case DIGEST -> new TextNode("sha256:" + sha256(arguments.toString()));
+      case DIGEST -> new TextNode("sha256:" + HashChain.sha256Hex(arguments.toString()));
       default -> redacted(arguments);
     };
   }
@@ -125,13 +121,5 @@ public final class ArgumentRedactor {
     List<JsonNode> children = new ArrayList<>();
     node.elements().forEachRemaining(children::add);
     return children;
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
   }
 }

@@ -22,10 +22,14 @@ final class Pkce {
     if (verifier == null || !VERIFIER.matcher(verifier).matches()) {
       return false;
     }
+    return MessageDigest.isEqual(challengeOf(verifier).getBytes(StandardCharsets.US_ASCII), challenge.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** The S256 challenge of a verifier: base64url (no padding) of its SHA-256. */
+  static String challengeOf(String verifier) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
-      String computed = Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-      return MessageDigest.isEqual(computed.getBytes(StandardCharsets.US_ASCII), challenge.getBytes(StandardCharsets.US_ASCII));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }

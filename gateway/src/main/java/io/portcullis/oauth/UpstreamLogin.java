@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -73,7 +72,7 @@ final class UpstreamLogin {
           + "&redirect_uri=" + encode(callbackUrl())
           + "&scope=" + encode(String.join(" ", config.scopes()))
           + "&state=" + encode(state) + "&nonce=" + encode(nonce)
-          + "&code_challenge=" + encode(challenge(verifier)) + "&code_challenge_method=S256";
+          + "&code_challenge=" + encode(Pkce.challengeOf(verifier)) + "&code_challenge_method=S256";
       OAuthResponses.noStore(ctx.response()).setStatusCode(302).putHeader("Location", location).end();
     });
   }
@@ -155,15 +154,6 @@ final class UpstreamLogin {
 
   private String callbackUrl() {
     return endpoint.baseUrl() + CALLBACK;
-  }
-
-  private static String challenge(String verifier) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static String encode(String value) {

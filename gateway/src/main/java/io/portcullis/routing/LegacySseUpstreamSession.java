@@ -297,12 +297,6 @@ final class LegacySseUpstreamSession implements UpstreamSession {
 
   /** Runs {@code action} on this session's context, completing back on the caller's. */
   private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
-    if (io.vertx.core.Vertx.currentContext() == context) {
-      return action.get();
-    }
-    Context caller = backend.vertx().getOrCreateContext();
-    Promise<T> result = Promise.promise();
-    context.runOnContext(v -> action.get().onComplete(r -> caller.runOnContext(x -> result.handle(r))));
-    return result.future();
+    return ContextHop.on(backend.vertx(), context, action);
   }
 }

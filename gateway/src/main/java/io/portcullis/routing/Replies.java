@@ -32,19 +32,25 @@ public final class Replies {
    * stream waits, in order). A rewrite that fails ends the reply with the failure.
    */
   public static Reply rewritingResponse(Vertx vertx, Reply reply, Function<JsonRpcResponse, Future<JsonRpcResponse>> rewrite) {
+    return rewritingFinal(vertx, reply, out -> rewrite.apply((JsonRpcResponse) out.message())
+        .map(response -> new Outbound(out.eventId(), response, out.retryMillis())));
+  }
+
+  /** Like {@link #rewritingResponse}, for a rewrite that needs the whole outbound message (its event id, its bytes). */
+  public static Reply rewritingFinal(Vertx vertx, Reply reply, Function<Outbound, Future<Outbound>> rewrite) {
     MessageQueue<Outbound> out = MessageQueue.onCurrentContext(vertx);
     ReadStream<Outbound> source = reply.messages();
     boolean[] rewriting = {false};
     boolean[] ended = {false};
     out.whenWritable(source::resume);
     source.handler(o -> {
-      if (o.message() instanceof JsonRpcResponse response) {
+      if (o.message() instanceof JsonRpcResponse) {
         rewriting[0] = true;
         source.pause();
-        rewrite.apply(response).onComplete(r -> {
+        rewrite.apply(o).onComplete(r -> {
           rewriting[0] = false;
           if (r.succeeded()) {
-            out.offer(new Outbound(o.eventId(), r.result(), o.retryMillis()));
+            out.offer(r.result());
           } else {
             out.fail(r.cause());
           }

@@ -136,10 +136,7 @@ public final class StdioBackend implements Backend {
    * result back on the caller's context, where the caller's state lives.
    */
   <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
-    Context caller = vertx.getOrCreateContext();
-    Promise<T> result = Promise.promise();
-    context.runOnContext(v -> action.get().onComplete(r -> caller.runOnContext(x -> result.handle(r))));
-    return result.future();
+    return ContextHop.on(vertx, context, action);
   }
 
   /** Writes a message to the process; fails when there is no live process. */

@@ -9,6 +9,7 @@ import io.portcullis.mcp.JsonRpcResponse;
 import io.portcullis.pipeline.ErrorResponder;
 import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
+import io.portcullis.routing.Outbound;
 import io.portcullis.routing.Replies;
 import io.portcullis.routing.Reply;
 import io.vertx.core.Future;
@@ -75,10 +76,15 @@ public final class AuditedReply implements ClientReply {
               ? Future.<Void>failedFuture(unaudited(null))
               : delegate.relay(reply, session));
     }
-    Reply recorded = Replies.rewritingResponse(vertx, reply, response ->
-        auditor.record(trail, outcomeOf(response), (long) JsonRpcCodec.encode(response).length())
-            .transform(r -> Future.succeededFuture(r.failed() && auditor.required()
-                ? ErrorResponder.asJsonRpc(unaudited(response), response.id()) : response)));
+    Reply recorded = Replies.rewritingFinal(vertx, reply, out -> {
+      JsonRpcResponse response = (JsonRpcResponse) out.message();
+      // Encoded once here for its size; the writer sends these very bytes.
+      var bytes = out.bytes();
+      return auditor.record(trail, outcomeOf(response), (long) bytes.length()).transform(r -> Future.succeededFuture(
+          r.failed() && auditor.required()
+              ? new Outbound(out.eventId(), ErrorResponder.asJsonRpc(unaudited(response), response.id()), out.retryMillis())
+              : out.withEncoded(bytes)));
+    });
     return delegate.relay(recorded, session).andThen(r -> {
       // An answer stream that ended without the response (the client left, the backend failed) is recorded too.
       auditor.record(trail, new AuditEvent.Outcome(AuditEvent.OutcomeKind.BACKEND_FAILURE, null), null);

@@ -87,13 +87,14 @@ public final class ReplyWriter {
       boolean single = reply.mode() == Reply.Mode.JSON || out.message() instanceof JsonRpcResponse;
       if (single) {
         response.putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON)
-            .end(JsonRpcCodec.encode(out.message()));
+            .end(out.bytes());
         finish();
         return;
       }
       startStream();
     }
-    String data = out.message() == null ? "" : JsonRpcCodec.encodeToString(out.message());
+    String data = out.message() == null ? ""
+        : out.encoded() != null ? out.encoded().toString() : JsonRpcCodec.encodeToString(out.message());
     response.write(new SseEvent(out.eventId(), out.message() == null ? null : "message", data, out.retryMillis()).encode());
     if (response.writeQueueFull()) {
       reply.messages().pause();
