@@ -68,7 +68,7 @@ public class PolicyBenchmark {
     Path policies = Path.of(policyDir).toAbsolutePath();
     Path opaBinary = OpaBinary.locate(null, null);
     vertx = Vertx.vertx();
-    embedded = new WasmPolicyEngine(vertx, policies, opaBinary, Duration.ofSeconds(1), false);
+    embedded = new WasmPolicyEngine(vertx, policies, opaBinary, Duration.ofSeconds(1), false, 0);
     embedded.start().await(120, TimeUnit.SECONDS);
     int port = freePort();
     opa = new ProcessBuilder(opaBinary.toString(), "run", "--server", "--addr", "127.0.0.1:" + port, "--log-level", "error",

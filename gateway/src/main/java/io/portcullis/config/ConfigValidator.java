@@ -76,6 +76,9 @@ final class ConfigValidator {
     if (policy.timeout().isNegative() || policy.timeout().isZero()) {
       problems.add("policy.timeout: must be positive");
     }
+    if (policy.decisionCache() < 0) {
+      problems.add("policy.decisionCache: must be 0 (off) or a number of decisions, got " + policy.decisionCache());
+    }
     Set<String> backendNames = new HashSet<>();
     backends.forEach(b -> backendNames.add(b.name()));
     for (int i = 0; i < policy.toolAccess().size(); i++) {

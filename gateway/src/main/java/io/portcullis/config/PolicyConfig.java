@@ -10,6 +10,8 @@ import java.util.List;
  * (fail closed past it). {@code enforce: false} is a dry run: decisions are computed and recorded
  * but not enforced. {@code watch} reloads the embedded policy when its files change.
  * {@code toolAccess} overrides the access class of tools (by backend and tool-name glob).
+ * {@code decisionCache}: how many decisions the embedded engine keeps for repeated inputs when the
+ * policy is deterministic (default 4096; 0 evaluates every decision).
  */
 public record PolicyConfig(
     String engine,
@@ -19,7 +21,8 @@ public record PolicyConfig(
     Duration timeout,
     Boolean enforce,
     Boolean watch,
-    List<ToolAccessOverride> toolAccess) {
+    List<ToolAccessOverride> toolAccess,
+    Integer decisionCache) {
   public static final String EMBEDDED = "embedded";
   public static final String OPA_SERVER = "opa-server";
 
@@ -30,6 +33,7 @@ public record PolicyConfig(
     enforce = enforce == null || enforce;
     watch = watch == null || watch;
     toolAccess = toolAccess == null ? List.of() : List.copyOf(toolAccess);
+    decisionCache = decisionCache == null ? 4096 : decisionCache;
   }
 
   /** OPA running as a server (a sidecar fed by bundles). */

@@ -6,7 +6,7 @@ import java.util.List;
 public record PortcullisConfig(ServerConfig server, McpConfig mcp, AuthConfig auth, PolicyConfig policy, List<BackendConfig> backends,
     RoutingConfig routing, AuditConfig audit) {
   public PortcullisConfig {
-    policy = policy == null ? new PolicyConfig(null, null, null, null, null, null, null, null) : policy;
+    policy = policy == null ? new PolicyConfig(null, null, null, null, null, null, null, null, null) : policy;
     auth = auth == null ? new AuthConfig(null, null, null, null, null, null, null, null, null) : auth;
     server = server == null ? new ServerConfig(null, null, null, null) : server;
     mcp = mcp == null ? new McpConfig(null, null, null, null, null, null) : mcp;

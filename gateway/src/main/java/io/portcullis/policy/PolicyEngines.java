@@ -17,7 +17,7 @@ public final class PolicyEngines {
   public static PolicyEngine create(Vertx vertx, PolicyConfig config, Path home) {
     return switch (config.engine()) {
       case PolicyConfig.EMBEDDED -> new WasmPolicyEngine(vertx, OpaBinary.home(home).resolve(config.directory()),
-          OpaBinary.locate(config.opaBinary(), home), config.timeout(), config.watch());
+          OpaBinary.locate(config.opaBinary(), home), config.timeout(), config.watch(), config.decisionCache());
       case PolicyConfig.OPA_SERVER -> {
         if (config.server() == null || config.server().url() == null) {
           throw new IllegalArgumentException("policy.server.url: required for the opa-server engine");

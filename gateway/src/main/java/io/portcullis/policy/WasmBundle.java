@@ -1,8 +1,8 @@
 package io.portcullis.policy;
 
 /**
- * A policy built to Wasm: the module, the data document it evaluates against, and the revision
- * (the short content hash of the policy directory it was built from).
+ * A policy built to Wasm: the module, the data document it evaluates against, the revision
+ * (the short content hash of the policy directory it was built from), and what its Rego reads.
  */
-record WasmBundle(String revision, String contentHash, byte[] wasm, String data) {
+record WasmBundle(String revision, String contentHash, byte[] wasm, String data, PolicyReads reads) {
 }

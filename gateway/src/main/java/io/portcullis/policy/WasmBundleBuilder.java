@@ -62,17 +62,18 @@ final class WasmBundleBuilder {
       Path source = work.resolve("policy");
       Files.createDirectories(source);
       String hash = directory.snapshot(source);
+      PolicyReads reads = PolicyReads.scan(regoSources(source));
       Path cached = caching ? cacheDir.resolve(cacheKey(hash)) : null;
       if (cached != null && Files.isRegularFile(cached.resolve(WASM)) && Files.isRegularFile(cached.resolve(DATA))) {
         LOG.debug("policy {} found built in {}", hash.substring(0, 12), cached);
         Files.setLastModifiedTime(cached, FileTime.from(Instant.now()));
-        return read(hash, cached);
+        return read(hash, cached, reads);
       }
       Path bundle = work.resolve("bundle.tar.gz");
       runOpaBuild(directory.root(), source, bundle);
       Path out = work.resolve("out");
       extract(bundle, out);
-      WasmBundle built = read(hash, out);
+      WasmBundle built = read(hash, out, reads);
       if (cached != null) {
         publish(out, cached);
         cache.prune();
@@ -85,9 +86,21 @@ final class WasmBundleBuilder {
     }
   }
 
-  private static WasmBundle read(String hash, Path dir) throws IOException {
+  private static WasmBundle read(String hash, Path dir, PolicyReads reads) throws IOException {
     return new WasmBundle(hash.substring(0, 12), hash, Files.readAllBytes(dir.resolve(WASM)),
-        Files.readString(dir.resolve(DATA), StandardCharsets.UTF_8));
+        Files.readString(dir.resolve(DATA), StandardCharsets.UTF_8), reads);
+  }
+
+  /** The Rego files of the snapshot, as text. */
+  private static List<String> regoSources(Path source) throws IOException {
+    try (Stream<Path> walk = Files.walk(source)) {
+      List<Path> files = walk.filter(f -> f.getFileName().toString().endsWith(".rego")).sorted().toList();
+      List<String> sources = new ArrayList<>();
+      for (Path f : files) {
+        sources.add(Files.readString(f, StandardCharsets.UTF_8));
+      }
+      return sources;
+    }
   }
 
   private void runOpaBuild(Path directory, Path source, Path bundle) throws IOException {

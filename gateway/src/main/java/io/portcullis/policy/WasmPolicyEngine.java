@@ -35,6 +35,8 @@ public final class WasmPolicyEngine implements PolicyEngine {
   private final Duration timeout;
   private final boolean watch;
   private final int maxInstances;
+  private final int decisionCacheEntries;
+  private volatile DecisionCache cache;
   private final AtomicReference<WasmInstancePool> current = new AtomicReference<>();
   private final AtomicBoolean checking = new AtomicBoolean();
   private volatile String lastError;
@@ -42,9 +44,13 @@ public final class WasmPolicyEngine implements PolicyEngine {
   private volatile boolean stopped;
   private long watchTimer = -1;
 
-  /** An engine with the bundle cache in the system temporary directory and one instance per default event loop at most. */
-  public WasmPolicyEngine(Vertx vertx, Path directory, Path opaBinary, Duration timeout, boolean watch) {
-    this(vertx, directory, opaBinary, timeout, watch, WasmBundleBuilder.defaultCacheDir(), VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+  /**
+   * An engine with the bundle cache in the system temporary directory, one instance per default
+   * event loop at most, and a decision cache of {@code decisionCacheEntries} (0: none).
+   */
+  public WasmPolicyEngine(Vertx vertx, Path directory, Path opaBinary, Duration timeout, boolean watch, int decisionCacheEntries) {
+    this(vertx, directory, opaBinary, timeout, watch, WasmBundleBuilder.defaultCacheDir(), VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE,
+        decisionCacheEntries);
   }
 
   /**
@@ -54,12 +60,18 @@ public final class WasmPolicyEngine implements PolicyEngine {
    * @param watch        whether to reload when the directory's files change
    * @param cacheDir     where built bundles are kept by content hash
    * @param maxInstances the most policy instances kept (one per event loop suffices)
+   * @param decisionCacheEntries how many decisions of a deterministic policy are kept for
+   *                     repeated inputs (0: every decision is evaluated); see {@link DecisionCache}
    */
   public WasmPolicyEngine(Vertx vertx, Path directory, Path opaBinary, Duration timeout, boolean watch, Path cacheDir,
-      int maxInstances) {
+      int maxInstances, int decisionCacheEntries) {
     if (maxInstances < 1) {
       throw new IllegalArgumentException("maxInstances must be at least 1, got " + maxInstances);
     }
+    if (decisionCacheEntries < 0) {
+      throw new IllegalArgumentException("decisionCacheEntries must not be negative, got " + decisionCacheEntries);
+    }
+    this.decisionCacheEntries = decisionCacheEntries;
     this.vertx = vertx;
     this.directory = new PolicyDirectory(directory);
     this.builder = new WasmBundleBuilder(opaBinary, cacheDir);
@@ -83,7 +95,8 @@ public final class WasmPolicyEngine implements PolicyEngine {
       }
       current.set(pool);
       lastError = null;
-      LOG.info("policy {} loaded from {} in {} ms", pool.bundle().revision(), directory.root(), (System.nanoTime() - began) / 1_000_000);
+      LOG.info("policy {} loaded from {} in {} ms ({})", pool.bundle().revision(), directory.root(),
+          (System.nanoTime() - began) / 1_000_000, describe(pool.bundle().reads()));
       if (watch) {
         watchTimer = vertx.setPeriodic(WATCH_INTERVAL_MILLIS, id -> check());
       }
@@ -97,16 +110,27 @@ public final class WasmPolicyEngine implements PolicyEngine {
     if (pool == null) {
       return Future.succeededFuture(Decision.error(id, NO_REVISION, "no policy is loaded"));
     }
-    String revision = pool.bundle().revision();
+    WasmBundle bundle = pool.bundle();
+    String revision = bundle.revision();
     try {
-      return pool.evaluateDecision(PolicyJson.write(input), timeout)
-          .map(resultSet -> DecisionReader.read(result(resultSet), id, revision))
+      String json = PolicyJson.write(asSeen(input, bundle.reads()));
+      DecisionCache decided = cacheFor(bundle);
+      Decision known = decided == null ? null : decided.find(json, id);
+      if (known != null) {
+        return Future.succeededFuture(known);
+      }
+      return pool.evaluateDecision(json, timeout)
+          .map(resultSet -> remember(decided, json, DecisionReader.read(result(resultSet), id, revision)))
           .otherwise(e -> Decision.error(id, revision, failure(id, e)));
     } catch (RuntimeException e) {
       return Future.succeededFuture(Decision.error(id, revision, failure(id, e)));
     }
   }
 
+  /**
+   * Items already decided are answered from the cache; the others are evaluated together in one
+   * call of {@code data.mcp.authz.decisions}.
+   */
   @Override
   public Future<List<Decision>> decideAll(List<ObjectNode> inputs) {
     List<String> ids = PolicyJson.newDecisionIds(inputs.size());
@@ -117,14 +141,81 @@ public final class WasmPolicyEngine implements PolicyEngine {
     if (pool == null) {
       return Future.succeededFuture(DecisionReader.errors(ids, NO_REVISION, "no policy is loaded"));
     }
-    String revision = pool.bundle().revision();
+    WasmBundle bundle = pool.bundle();
+    String revision = bundle.revision();
     try {
-      return pool.evaluateDecisions(PolicyJson.write(PolicyJson.items(inputs)), timeout)
-          .map(resultSet -> DecisionReader.readAll(result(resultSet), ids, revision))
-          .otherwise(e -> DecisionReader.errors(ids, revision, failure(ids.get(0), e)));
+      DecisionCache decided = cacheFor(bundle);
+      Decision[] decisions = new Decision[inputs.size()];
+      List<String> unknown = new java.util.ArrayList<>();
+      List<Integer> unknownAt = new java.util.ArrayList<>();
+      for (int i = 0; i < inputs.size(); i++) {
+        String json = PolicyJson.write(asSeen(inputs.get(i), bundle.reads()));
+        decisions[i] = decided == null ? null : decided.find(json, ids.get(i));
+        if (decisions[i] == null) {
+          unknown.add(json);
+          unknownAt.add(i);
+        }
+      }
+      if (unknown.isEmpty()) {
+        return Future.succeededFuture(List.of(decisions));
+      }
+      List<String> unknownIds = unknownAt.stream().map(ids::get).toList();
+      return pool.evaluateDecisions("{\"items\":[" + String.join(",", unknown) + "]}", timeout)
+          .map(resultSet -> DecisionReader.readAll(result(resultSet), unknownIds, revision))
+          .otherwise(e -> DecisionReader.errors(unknownIds, revision, failure(unknownIds.get(0), e)))
+          .map(evaluated -> {
+            for (int k = 0; k < evaluated.size(); k++) {
+              decisions[unknownAt.get(k)] = remember(decided, unknown.get(k), evaluated.get(k));
+            }
+            return List.of(decisions);
+          });
     } catch (RuntimeException e) {
       return Future.succeededFuture(DecisionReader.errors(ids, revision, failure(ids.get(0), e)));
     }
+  }
+
+  /** The input as the policy can see it: without the arguments when no rule reads them. */
+  private static ObjectNode asSeen(ObjectNode input, PolicyReads reads) {
+    if (reads.arguments() || !input.has("arguments")) {
+      return input;
+    }
+    ObjectNode seen = PolicyJson.MAPPER.createObjectNode();
+    seen.setAll(input);
+    seen.remove("arguments");
+    return seen;
+  }
+
+  /** The decision cache of this bundle's revision, or null when decisions must always be evaluated. */
+  private DecisionCache cacheFor(WasmBundle bundle) {
+    if (decisionCacheEntries == 0 || !bundle.reads().deterministic()) {
+      return null;
+    }
+    DecisionCache known = cache;
+    if (known == null || !known.revision().equals(bundle.revision())) {
+      known = new DecisionCache(bundle.revision(), decisionCacheEntries);
+      cache = known;
+    }
+    return known;
+  }
+
+  private static Decision remember(DecisionCache decided, String input, Decision decision) {
+    if (decided != null) {
+      decided.keep(input, decision);
+    }
+    return decision;
+  }
+
+  /** How many decisions were answered from the cache since the current revision was loaded (tests, diagnostics). */
+  long cachedDecisions() {
+    DecisionCache known = cache;
+    return known == null ? 0 : known.hits();
+  }
+
+  private String describe(PolicyReads reads) {
+    String caching = decisionCacheEntries == 0 ? "decision cache off"
+        : reads.deterministic() ? "repeated inputs answered from a cache of " + decisionCacheEntries
+        : "no decision cache: the policy calls a non-deterministic built-in";
+    return caching + (reads.arguments() ? "; reads tool arguments" : "; arguments not read, left out of its input");
   }
 
   @Override
@@ -211,8 +302,8 @@ public final class WasmPolicyEngine implements PolicyEngine {
       pool.grow(old.instances());
       old.close();
     }
-    LOG.info("policy reloaded from {}: revision {} replaces {}", directory.root(), pool.bundle().revision(),
-        old == null ? NO_REVISION : old.bundle().revision());
+    LOG.info("policy reloaded from {}: revision {} replaces {} ({})", directory.root(), pool.bundle().revision(),
+        old == null ? NO_REVISION : old.bundle().revision(), describe(pool.bundle().reads()));
   }
 
   /** The {@code result} of OPA's result set, or null when the set is empty (undefined). */

@@ -36,7 +36,7 @@ class PolicyEnginesDifferentialTest {
   record EnginePair(WasmPolicyEngine embedded, OpaServerPolicyEngine server, OpaServerProcess opa) {
     static EnginePair start(Vertx vertx, Path policy, Path cache) throws Exception {
       OpaServerProcess opa = OpaServerProcess.start(vertx, policy);
-      WasmPolicyEngine embedded = new WasmPolicyEngine(vertx, policy, PolicyDirs.opa(), TIMEOUT, false, cache, 4);
+      WasmPolicyEngine embedded = new WasmPolicyEngine(vertx, policy, PolicyDirs.opa(), TIMEOUT, false, cache, 4, 0);
       OpaServerPolicyEngine server = new OpaServerPolicyEngine(vertx, opa.url(), 4, TIMEOUT);
       embedded.start().await(60, TimeUnit.SECONDS);
       server.start().await(10, TimeUnit.SECONDS);

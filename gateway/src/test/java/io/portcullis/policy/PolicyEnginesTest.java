@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 class PolicyEnginesTest {
   static PolicyConfig config(String engine, String directory, String opaBinary, PolicyConfig.OpaServerConfig server) {
-    return new PolicyConfig(engine, directory, opaBinary, server, Duration.ofMillis(500), true, false, null);
+    return new PolicyConfig(engine, directory, opaBinary, server, Duration.ofMillis(500), true, false, null, null);
   }
 
   @Test

@@ -56,7 +56,7 @@ class WasmPolicyEngineTest {
   }
 
   WasmPolicyEngine engine(Path dir, Path opa, boolean watch) {
-    WasmPolicyEngine engine = new WasmPolicyEngine(vertx, dir, opa, Duration.ofSeconds(2), watch, tmp.resolve("cache"), 4);
+    WasmPolicyEngine engine = new WasmPolicyEngine(vertx, dir, opa, Duration.ofSeconds(2), watch, tmp.resolve("cache"), 4, 4096);
     engines.add(engine);
     return engine;
   }
@@ -471,5 +471,110 @@ class WasmPolicyEngineTest {
 
     assertThat(decide(engine, ping()).outcome()).isEqualTo(Decision.Outcome.ERROR);
     assertThat(engine.status().loaded()).isFalse();
+  }
+
+  @Nested
+  class DecisionCaching {
+    static final String ROLE_RULE = rego("""
+        default decision := {"allow": false, "reasons": ["no"]}
+        decision := {"allow": true, "reasons": ["editor"]} if "editor" in input.principal.roles
+        """);
+
+    @Test
+    void aRepeatedInputIsAnsweredFromTheCacheUnderItsOwnDecisionId() throws Exception {
+      WasmPolicyEngine engine = started(PolicyDirs.fixtureCopy(tmp), false);
+
+      Decision first = decide(engine, viewerCallsWriteTool());
+      Decision second = decide(engine, viewerCallsWriteTool());
+
+      assertThat(engine.cachedDecisions()).isEqualTo(1);
+      assertThat(second.outcome()).isEqualTo(first.outcome()).isEqualTo(Decision.Outcome.DENY);
+      assertThat(second.reasons()).isEqualTo(first.reasons());
+      assertThat(second.policyRevision()).isEqualTo(first.policyRevision());
+      assertThat(second.decisionId()).isNotEqualTo(first.decisionId());
+    }
+
+    @Test
+    void aPolicyThatCallsANonDeterministicBuiltinIsNeverAnsweredFromTheCache() throws Exception {
+      // opa-java-wasm provides no time.now_ns, so the call sits in a branch no input here reaches.
+      WasmPolicyEngine engine = started(PolicyDirs.withRego(tmp, "clock", rego("""
+          default decision := {"allow": true, "reasons": ["any time"]}
+          decision := {"allow": false, "reasons": [sprintf("at %d", [time.now_ns()])]} if input.action == "never"
+          """)), false);
+
+      assertThat(decide(engine, ping()).allowed()).isTrue();
+      assertThat(decide(engine, ping()).allowed()).isTrue();
+
+      assertThat(engine.cachedDecisions()).isZero();
+    }
+
+    @Test
+    void argumentsNoRuleReadsAreLeftOutSoCallsDifferingOnlyInThemShareADecision() throws Exception {
+      WasmPolicyEngine engine = started(PolicyDirs.withRego(tmp, "roles", ROLE_RULE), false);
+      ObjectNode call = PolicyInputTable.call(PolicyInputTable.who("editor"), PolicyInputTable.tool("fs__write", "fs", "write"));
+      ObjectNode other = call.deepCopy();
+      call.putObject("arguments").put("content", "x".repeat(1_000_000));
+      other.putObject("arguments").put("content", "y".repeat(1_000_000));
+
+      assertThat(decide(engine, call).allowed()).isTrue();
+      assertThat(decide(engine, other).allowed()).isTrue();
+
+      // Kept only because the 1 MB of arguments were not part of the input the policy saw.
+      assertThat(engine.cachedDecisions()).isEqualTo(1);
+      assertThat(call.get("arguments").get("content").asText()).hasSize(1_000_000);
+    }
+
+    @Test
+    void argumentsARuleReadsAreDecidedOnEachTime() throws Exception {
+      WasmPolicyEngine engine = started(PolicyDirs.withRego(tmp, "args", rego("""
+          default decision := {"allow": false, "reasons": ["path outside /tmp"]}
+          decision := {"allow": true, "reasons": ["path in /tmp"]} if startswith(input.arguments.path, "/tmp/")
+          """)), false);
+      ObjectNode call = PolicyInputTable.call(PolicyInputTable.who("editor"), PolicyInputTable.tool("fs__write", "fs", "write"));
+      call.putObject("arguments").put("path", "/tmp/a");
+      ObjectNode outside = call.deepCopy();
+      outside.putObject("arguments").put("path", "/etc/passwd");
+
+      assertThat(decide(engine, call).allowed()).isTrue();
+      assertThat(decide(engine, outside).allowed()).isFalse();
+      assertThat(decide(engine, call).allowed()).isTrue();
+      assertThat(engine.cachedDecisions()).isEqualTo(1);
+    }
+
+    @Test
+    void listItemsAlreadyDecidedAreNotEvaluatedAgainAndNewOnesAre() throws Exception {
+      WasmPolicyEngine engine = started(PolicyDirs.fixtureCopy(tmp), false);
+      ObjectNode viewer = PolicyInputTable.who("viewer");
+      List<ObjectNode> items = List.of(
+          PolicyInputTable.list("tools/list", viewer, PolicyInputTable.tool("github__search_code", "github", "read")),
+          PolicyInputTable.list("tools/list", viewer, PolicyInputTable.tool("github__create_issue", "github", "write")));
+      List<Decision> first = engine.decideAll(items).await(10, TimeUnit.SECONDS);
+
+      List<ObjectNode> more = new ArrayList<>(items);
+      more.add(1, PolicyInputTable.list("tools/list", viewer, PolicyInputTable.tool("github__delete_repo", "github", "destructive")));
+      List<Decision> second = engine.decideAll(more).await(10, TimeUnit.SECONDS);
+
+      assertThat(engine.cachedDecisions()).isEqualTo(2);
+      assertThat(second).extracting(Decision::outcome)
+          .containsExactly(Decision.Outcome.ALLOW, Decision.Outcome.DENY, Decision.Outcome.DENY);
+      assertThat(second.get(0).reasons()).isEqualTo(first.get(0).reasons());
+      assertThat(second.get(2).reasons()).isEqualTo(first.get(1).reasons());
+      assertThat(second.get(1).reasons()).isNotEmpty().isNotEqualTo(first.get(1).reasons());
+      assertThat(second).extracting(Decision::decisionId).doesNotHaveDuplicates()
+          .doesNotContainAnyElementsOf(first.stream().map(Decision::decisionId).toList());
+    }
+
+    @Test
+    void withTheCacheOffEveryDecisionIsEvaluated() throws Exception {
+      WasmPolicyEngine engine = new WasmPolicyEngine(vertx, PolicyDirs.fixtureCopy(tmp), PolicyDirs.opa(), Duration.ofSeconds(2),
+          false, tmp.resolve("cache"), 4, 0);
+      engines.add(engine);
+      engine.start().await(60, TimeUnit.SECONDS);
+
+      decide(engine, viewerCallsWriteTool());
+      decide(engine, viewerCallsWriteTool());
+
+      assertThat(engine.cachedDecisions()).isZero();
+    }
   }
 }
