@@ -32,7 +32,7 @@ final class RunCommand implements Callable<Integer> {
       return 2;
     }
     PortcullisConfig loaded = withPort(configured);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = io.portcullis.GatewayVertx.create(loaded.server());
     Gateway gateway = new Gateway(vertx, loaded);
     try {
       int bound = gateway.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -61,6 +61,6 @@ final class RunCommand implements Callable<Integer> {
       return c;
     }
     ServerConfig s = c.server();
-    return new PortcullisConfig(new ServerConfig(s.host(), port, s.publicUrl(), s.eventLoops()), c.mcp(), c.auth(), c.policy(), c.backends(), c.routing(), c.audit());
+    return new PortcullisConfig(new ServerConfig(s.host(), port, s.publicUrl(), s.eventLoops(), s.transport()), c.mcp(), c.auth(), c.policy(), c.backends(), c.routing(), c.audit());
   }
 }

@@ -30,6 +30,9 @@ final class ConfigValidator {
     if (server.eventLoops() < 1 || server.eventLoops() > 64) {
       problems.add("server.eventLoops: must be between 1 and 64");
     }
+    if (!server.transport().equals(ServerConfig.NATIVE) && !server.transport().equals(ServerConfig.NIO)) {
+      problems.add("server.transport: must be 'native' or 'nio', got '" + server.transport() + "'");
+    }
     if (server.publicUrl() != null) {
       URI uri = parseUri(server.publicUrl());
       if (uri == null || uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {

@@ -8,7 +8,7 @@ public record PortcullisConfig(ServerConfig server, McpConfig mcp, AuthConfig au
   public PortcullisConfig {
     policy = policy == null ? new PolicyConfig(null, null, null, null, null, null, null, null, null) : policy;
     auth = auth == null ? new AuthConfig(null, null, null, null, null, null, null, null, null) : auth;
-    server = server == null ? new ServerConfig(null, null, null, null) : server;
+    server = server == null ? new ServerConfig(null, null, null, null, null) : server;
     mcp = mcp == null ? new McpConfig(null, null, null, null, null, null) : mcp;
     backends = backends == null ? List.of() : List.copyOf(backends);
     routing = routing == null ? RoutingConfig.defaults() : routing;

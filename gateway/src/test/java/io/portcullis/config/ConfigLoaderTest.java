@@ -54,6 +54,8 @@ class ConfigLoaderTest {
       assertThat(config.server().host()).isEqualTo("127.0.0.1");
       assertThat(config.server().port()).isEqualTo(8080);
       assertThat(config.server().publicUrl()).isNull();
+      assertThat(config.server().transport()).isEqualTo("native");
+      assertThat(config.policy().decisionCache()).isEqualTo(4096);
       assertThat(config.mcp().path()).isEqualTo("/mcp");
       assertThat(config.mcp().maxBodySize()).isEqualTo(new ByteSize(4L * 1024 * 1024));
       assertThat(config.mcp().dnsRebindingProtection()).isTrue();
@@ -355,6 +357,16 @@ class ConfigLoaderTest {
               "mcp.path: must start with / and name a path, e.g. /mcp",
               "mcp.sessions.max: must be at least 1",
               "backends: at least one backend is required");
+    }
+
+    @Test
+    void anUnknownTransportAndANegativeDecisionCacheAreRefused() {
+      assertThat(problemsOf("""
+          server: {transport: io_uring}
+          policy: {decisionCache: -1}
+          """ + ONE_HTTP_BACKEND)).containsExactlyInAnyOrder(
+              "server.transport: must be 'native' or 'nio', got 'io_uring'",
+              "policy.decisionCache: must be 0 (off) or a number of decisions, got -1");
     }
 
     @Test

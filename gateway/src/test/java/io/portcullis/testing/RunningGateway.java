@@ -38,7 +38,7 @@ public final class RunningGateway implements AutoCloseable {
         : effective + "\naudit: {directory: \"" + java.nio.file.Files.createTempDirectory("portcullis-audit") + "\", fsync: never}\n";
     PortcullisConfig config = new ConfigLoader().load(
         new ByteArrayInputStream(effective.getBytes(StandardCharsets.UTF_8)), "(test)");
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = io.portcullis.GatewayVertx.create(config.server());
     try {
       Gateway gateway = new Gateway(vertx, config);
       int port = gateway.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
