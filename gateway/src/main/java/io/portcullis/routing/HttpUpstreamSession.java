@@ -109,7 +109,6 @@ final class HttpUpstreamSession implements UpstreamSession {
     int status = response.statusCode();
     String contentType = response.getHeader(HttpHeaders.CONTENT_TYPE);
     if (status == 200 && isEventStream(contentType)) {
-      response.request().idleTimeout(backend.config().streamIdleTimeout().toMillis());
       relayStream(response, replies, request.id(), upstreamId);
       return Future.succeededFuture(new Reply(Reply.Mode.SSE, replies, () -> response.request().reset()));
     }
@@ -156,6 +155,20 @@ final class HttpUpstreamSession implements UpstreamSession {
    */
   private void relayStream(HttpClientResponse response, MessageQueue<Outbound> replies, JsonNode clientId, long upstreamId) {
     boolean[] resumable = {false};
+    boolean[] ended = {false};
+    StreamSilence[] silence = new StreamSilence[1];
+    java.util.function.Consumer<Throwable> end = error -> {
+      if (!ended[0]) {
+        ended[0] = true;
+        silence[0].stop();
+        finish(replies, resumable[0], clientId, upstreamId, error);
+      }
+    };
+    long limit = backend.config().streamIdleTimeout().toMillis();
+    silence[0] = StreamSilence.start(backend.vertx(), limit, () -> {
+      end.accept(new java.util.concurrent.TimeoutException("backend '" + backend.name() + "' sent nothing for " + limit + " ms"));
+      response.request().reset();
+    });
     SseParser parser = new SseParser(event -> {
       resumable[0] |= event.id() != null;
       Outbound out = translateEvent(event, upstreamId);
@@ -164,9 +177,12 @@ final class HttpUpstreamSession implements UpstreamSession {
       }
     });
     replies.whenWritable(response::resume);
-    response.handler(parser::feed);
-    response.endHandler(v -> finish(replies, resumable[0], clientId, upstreamId, null));
-    response.exceptionHandler(e -> finish(replies, resumable[0], clientId, upstreamId, e));
+    response.handler(chunk -> {
+      silence[0].heard();
+      parser.feed(chunk);
+    });
+    response.endHandler(v -> end.accept(null));
+    response.exceptionHandler(end::accept);
   }
 
   /**

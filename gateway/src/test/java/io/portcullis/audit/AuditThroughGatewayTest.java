@@ -188,7 +188,7 @@ class AuditThroughGatewayTest {
     assertThat(initialize.get("source").asText()).isEqualTo("127.0.0.1");
 
     JsonNode listed = records.get(2);
-    assertThat(listed.at("/decision/reasons/0").asText()).isEqualTo("1 of 8 items allowed");
+    assertThat(listed.at("/decision/reasons/0").asText()).isEqualTo("1 of 9 items allowed");
     assertThat(listed.get("policyRevision").isTextual()).isTrue();
 
     JsonNode allowedRecord = records.get(3);

@@ -48,7 +48,7 @@ class PolicyEnforcementTest {
   static final String ADMIN = "admin-token-0123456789abcdef";
   static final String ROLELESS = "roleless-token-0123456789abcdef";
   /** Every tool the recording backend lists, in its order. */
-  static final List<String> ALL_TOOLS = List.of("echo", "countdown", "crash", "lookup", "annotate", "refund", "purge", "inspect");
+  static final List<String> ALL_TOOLS = List.of("echo", "countdown", "crash", "stall", "lookup", "annotate", "refund", "purge", "inspect");
 
   /**
    * The default roles, plus: nobody ever calls purge; the vault resource is for admins only;
@@ -180,7 +180,7 @@ class PolicyEnforcementTest {
         "viewer        | lookup inspect",
         "editor        | countdown crash lookup annotate inspect",
         "scoped editor | countdown crash lookup annotate refund inspect",
-        "admin         | echo countdown crash lookup annotate inspect",
+        "admin         | echo countdown crash stall lookup annotate inspect",
         "roleless      | ''"})
     void eachPrincipalSeesExactlyTheToolsItsRolesGrant(String who, String expected) throws Exception {
       List<String> listed = new ArrayList<>(as(token(who)).names("tools/list", "tools", "name"));
@@ -460,7 +460,7 @@ class PolicyEnforcementTest {
       Caller viewer = Caller.open(dryRun.mcpUrl(), VIEWER);
 
       assertThat(viewer.names("tools/list", "tools", "name"))
-          .containsExactly("echo", "countdown", "crash", "lookup", "annotate", "refund", "purge", "inspect");
+          .containsExactly("echo", "countdown", "crash", "stall", "lookup", "annotate", "refund", "purge", "inspect");
       assertThat(viewer.call("purge", "{\"text\":\"purged\"}").at("/result/content/0/text").asText()).isEqualTo("purged");
       assertThat(viewer.call("refund", "{\"text\":\"refunded\"}").at("/result/content/0/text").asText()).isEqualTo("refunded");
     }

@@ -19,7 +19,8 @@ import java.util.function.Predicate;
  * the stand-in for "some MCP server outside the project" when a test must know exactly what
  * reached the backend. Tools: {@code echo} (answers {@code text} after {@code delayMs}, as JSON),
  * {@code countdown} (answers as SSE: {@code steps} progress notifications, then the result), and
- * {@code crash} (starts an SSE answer with one progress notification, then drops the connection).
+ * {@code crash} (starts an SSE answer with one progress notification, then drops the connection),
+ * and {@code stall} (starts an SSE answer with one progress notification, then sends nothing).
  * For policy tests, tools that answer like {@code echo} and carry MCP annotations: {@code lookup}
  * (readOnlyHint true: read), {@code annotate} and {@code refund} (readOnlyHint false,
  * destructiveHint false: write), {@code purge} and {@code inspect} (no annotations: destructive by
@@ -43,6 +44,7 @@ public final class RecordingMcpServer implements AutoCloseable {
   private final List<String> rawBodies = new CopyOnWriteArrayList<>();
   private final List<HttpServerResponse> streams = new CopyOnWriteArrayList<>();
   private final List<Received> refused = new CopyOnWriteArrayList<>();
+  private final List<HttpServerResponse> stalled = new CopyOnWriteArrayList<>();
   private volatile Predicate<MultiMap> admits = headers -> true;
   private final AtomicInteger sessions = new AtomicInteger();
   private HttpServer server;
@@ -98,6 +100,11 @@ public final class RecordingMcpServer implements AutoCloseable {
   public void pushToStreams(JsonObject message, String eventId) {
     vertx.runOnContext(v -> streams.forEach(s -> s.write((eventId == null ? "" : "id: " + eventId + "\n")
         + "event: message\ndata: " + message.encode() + "\n\n")));
+  }
+
+  /** How many {@code stall} answers are still open (the gateway has not given up on them). */
+  public int openStalledAnswers() {
+    return (int) stalled.stream().filter(s -> !s.closed()).count();
   }
 
   public int openStreams() {
@@ -164,6 +171,7 @@ public final class RecordingMcpServer implements AutoCloseable {
           .add(new JsonObject().put("name", "echo").put("inputSchema", new JsonObject().put("type", "object")))
           .add(new JsonObject().put("name", "countdown").put("inputSchema", new JsonObject().put("type", "object")))
           .add(new JsonObject().put("name", "crash").put("inputSchema", new JsonObject().put("type", "object")))
+          .add(new JsonObject().put("name", "stall").put("inputSchema", new JsonObject().put("type", "object")))
           .add(annotated("lookup", new JsonObject().put("readOnlyHint", true)))
           .add(annotated("annotate", new JsonObject().put("readOnlyHint", false).put("destructiveHint", false)))
           .add(annotated("refund", new JsonObject().put("readOnlyHint", false).put("destructiveHint", false)))
@@ -190,6 +198,14 @@ public final class RecordingMcpServer implements AutoCloseable {
       response.write("event: message\ndata: " + new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/progress")
           .put("params", new JsonObject().put("progressToken", token).put("progress", 1)).encode() + "\n\n");
       vertx.setTimer(50, t -> response.reset());
+      return;
+    }
+    if ("stall".equals(params.getString("name"))) {
+      Object token = params.getJsonObject("_meta", new JsonObject()).getValue("progressToken");
+      response.setChunked(true).putHeader("Content-Type", "text/event-stream");
+      response.write("event: message\ndata: " + new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/progress")
+          .put("params", new JsonObject().put("progressToken", token).put("progress", 1)).encode() + "\n\n");
+      stalled.add(response);
       return;
     }
     if ("countdown".equals(params.getString("name"))) {
