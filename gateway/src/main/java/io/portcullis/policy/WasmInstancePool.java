@@ -20,11 +20,6 @@ import org.slf4j.LoggerFactory;
  * waits for one on a worker thread, never on the event loop, and the pool grows in the
  * background, up to {@code maxInstances}, to the concurrency it sees (at most one per event loop
  * in steady state, since an evaluation never yields its thread).
- *
- * <p>The first instance of a bundle runs on Chicory's interpreter: it is ready in about half the
- * time compiling takes (a second or more on a cold JVM), so the gateway starts, and a reloaded
- * policy is in force, that much sooner. A compiled instance is built in the background right
- * away; once it is in the pool, interpreted instances are retired as they come back.
  */
 final class WasmInstancePool {
   private static final Logger LOG = LoggerFactory.getLogger(WasmInstancePool.class);
@@ -46,9 +41,6 @@ final class WasmInstancePool {
   private final LinkedBlockingDeque<OpaPolicy> idle = new LinkedBlockingDeque<>();
   private final AtomicInteger instances = new AtomicInteger();
   private final AtomicBoolean growing = new AtomicBoolean();
-  /** Instances on the interpreter, retired once a compiled one is in the pool. */
-  private final java.util.Set<OpaPolicy> interpreted = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private volatile boolean compiledReady;
   private final int decisionEntrypoint;
   private final int decisionsEntrypoint;
   private volatile boolean closed;
@@ -62,7 +54,6 @@ final class WasmInstancePool {
     this.decisionEntrypoint = first.findEntrypoint(WasmBundleBuilder.DECISION);
     this.decisionsEntrypoint = first.findEntrypoint(WasmBundleBuilder.DECISIONS);
     instances.set(1);
-    interpreted.add(first);
     idle.add(first);
   }
 
@@ -73,7 +64,7 @@ final class WasmInstancePool {
   static WasmInstancePool load(Vertx vertx, WasmBundle bundle, int maxInstances, String probe) {
     OpaPolicy first;
     try {
-      first = instance(bundle, false);
+      first = instance(bundle);
     } catch (RuntimeException e) {
       throw new PolicyLoadException("the built policy " + bundle.revision() + " cannot be instantiated: " + e.getMessage(), e);
     }
@@ -89,42 +80,7 @@ final class WasmInstancePool {
     } catch (RuntimeException e) {
       throw new PolicyLoadException("the policy " + bundle.revision() + " fails its test evaluation: " + e.getMessage(), e);
     }
-    pool.compileInBackground();
     return pool;
-  }
-
-  /** Whether a compiled instance has joined (until then decisions run on the interpreter). */
-  boolean compiled() {
-    return compiledReady;
-  }
-
-  /** Builds one compiled instance, whatever the maximum, and retires the interpreted ones. */
-  private void compileInBackground() {
-    builder.executeBlocking(() -> {
-      if (closed) {
-        return null;
-      }
-      Generation now = current;
-      OpaPolicy built = instance(now.bundle(), true);
-      generationOf.put(built, now.number());
-      instances.incrementAndGet();
-      idle.offerFirst(built);
-      compiledReady = true;
-      for (OpaPolicy old : interpreted) {
-        if (idle.remove(old)) {
-          retire(old);
-        }
-      }
-      return null;
-    }, false).onFailure(e -> LOG.warn("policy {} stays on the interpreter: its compiled instance failed: {}",
-        current.bundle().revision(), e.getMessage()));
-  }
-
-  private void retire(OpaPolicy policy) {
-    if (interpreted.remove(policy)) {
-      instances.decrementAndGet();
-      generationOf.remove(policy);
-    }
   }
 
   WasmBundle bundle() {
@@ -216,14 +172,11 @@ final class WasmInstancePool {
       reusable = false;
       throw new IllegalStateException("the policy evaluation overflowed the stack", e);
     } finally {
-      if (reusable && compiledReady && interpreted.contains(policy)) {
-        retire(policy);
-      } else if (reusable) {
+      if (reusable) {
         idle.offerFirst(policy);
       } else {
         instances.decrementAndGet();
         generationOf.remove(policy);
-        interpreted.remove(policy);
       }
     }
   }
@@ -237,7 +190,7 @@ final class WasmInstancePool {
     builder.executeBlocking(() -> {
       while (!closed && instances.get() < goal) {
         Generation now = current;
-        OpaPolicy built = instance(now.bundle(), true);
+        OpaPolicy built = instance(now.bundle());
         generationOf.put(built, now.number());
         instances.incrementAndGet();
         idle.offerLast(built);
@@ -261,12 +214,8 @@ final class WasmInstancePool {
     builder.close();
   }
 
-  private static OpaPolicy instance(WasmBundle bundle, boolean compiled) {
-    OpaPolicy.Builder builder = OpaPolicy.builder().withPolicy(bundle.wasm());
-    if (!compiled) {
-      builder.disableCompiler();
-    }
-    OpaPolicy policy = builder.build();
+  private static OpaPolicy instance(WasmBundle bundle) {
+    OpaPolicy policy = OpaPolicy.builder().withPolicy(bundle.wasm()).build();
     policy.data(bundle.data());
     return policy;
   }

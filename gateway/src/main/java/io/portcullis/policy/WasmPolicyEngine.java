@@ -205,12 +205,6 @@ public final class WasmPolicyEngine implements PolicyEngine {
     return decision;
   }
 
-  /** Whether the policy in force runs compiled (it starts on the interpreter; tests, diagnostics). */
-  boolean compiled() {
-    WasmInstancePool pool = current.get();
-    return pool != null && pool.compiled();
-  }
-
   /** How many decisions were answered from the cache since the current revision was loaded (tests, diagnostics). */
   long cachedDecisions() {
     DecisionCache known = cache;

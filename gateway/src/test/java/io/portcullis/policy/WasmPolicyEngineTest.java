@@ -474,26 +474,6 @@ class WasmPolicyEngineTest {
   }
 
   @Nested
-  class InterpreterFirst {
-    @Test
-    void decisionsAreRightOnTheInterpreterAndAfterTheCompiledInstanceTakesOver() throws Exception {
-      WasmPolicyEngine engine = new WasmPolicyEngine(vertx, PolicyDirs.fixtureCopy(tmp), PolicyDirs.opa(), Duration.ofSeconds(2),
-          false, tmp.resolve("cache"), 4, 0);
-      engines.add(engine);
-      engine.start().await(60, TimeUnit.SECONDS);
-
-      assertThat(decide(engine, viewerCallsWriteTool()).outcome()).isEqualTo(Decision.Outcome.DENY);
-      assertThat(decide(engine, ping()).outcome()).isEqualTo(Decision.Outcome.ALLOW);
-      Eventually.await(vertx, Duration.ofSeconds(30), "a compiled instance joins", () -> Future.succeededFuture(engine.compiled()));
-
-      for (int i = 0; i < 5; i++) {
-        assertThat(decide(engine, viewerCallsWriteTool()).outcome()).isEqualTo(Decision.Outcome.DENY);
-        assertThat(decide(engine, ping()).outcome()).isEqualTo(Decision.Outcome.ALLOW);
-      }
-    }
-  }
-
-  @Nested
   class DecisionCaching {
     static final String ROLE_RULE = rego("""
         default decision := {"allow": false, "reasons": ["no"]}
