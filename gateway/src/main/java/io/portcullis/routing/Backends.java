@@ -28,19 +28,19 @@ public final class Backends {
     this.metrics = metrics;
     this.mounts = new Mounts(config.backends(), routing.separator());
     for (BackendConfig b : config.backends()) {
-      byName.put(b.name(), create(vertx, b));
+      byName.put(b.name(), create(vertx, b, config.server().eventLoops()));
       CircuitBreaker circuit = new CircuitBreaker(routing.circuitFailures(), routing.circuitOpenFor().toMillis());
       circuits.put(b.name(), circuit);
       metrics.circuitState(b.name(), () -> circuit.state().ordinal());
     }
   }
 
-  private static Backend create(Vertx vertx, BackendConfig b) {
+  private static Backend create(Vertx vertx, BackendConfig b, int eventLoops) {
     if (b.http() != null) {
-      return new HttpBackend(vertx, b.name(), b.http());
+      return new HttpBackend(vertx, b.name(), b.http(), eventLoops);
     }
     if (b.sse() != null) {
-      return new LegacySseBackend(vertx, b.name(), b.sse());
+      return new LegacySseBackend(vertx, b.name(), b.sse(), eventLoops);
     }
     return new StdioBackend(vertx, b.name(), b.stdio());
   }

@@ -23,11 +23,12 @@ public final class HttpBackend implements Backend {
   private final InFlightRequests inFlight = new InFlightRequests();
   private final UpstreamHttpClient http;
 
-  public HttpBackend(Vertx vertx, String name, HttpBackendConfig config) {
+  /** @param eventLoops how many event loops serve clients (the backend's connections are shared out between them) */
+  public HttpBackend(Vertx vertx, String name, HttpBackendConfig config, int eventLoops) {
     this.vertx = vertx;
     this.name = name;
     this.config = config;
-    this.http = new UpstreamHttpClient(vertx, name, config);
+    this.http = new UpstreamHttpClient(vertx, name, config, eventLoops);
   }
 
   @Override

@@ -18,12 +18,13 @@ public final class LegacySseBackend implements Backend {
   private final IdTranslator ids;
   private final UpstreamHttpClient http;
 
-  public LegacySseBackend(Vertx vertx, String name, HttpBackendConfig config) {
+  /** @param eventLoops how many event loops serve clients (the backend's connections are shared out between them) */
+  public LegacySseBackend(Vertx vertx, String name, HttpBackendConfig config, int eventLoops) {
     this.vertx = vertx;
     this.name = name;
     this.config = config;
     this.ids = new IdTranslator(name, inFlight);
-    this.http = new UpstreamHttpClient(vertx, name, config);
+    this.http = new UpstreamHttpClient(vertx, name, config, eventLoops);
   }
 
   @Override

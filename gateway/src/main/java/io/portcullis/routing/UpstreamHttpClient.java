@@ -2,6 +2,7 @@ package io.portcullis.routing;
 
 import io.portcullis.config.HttpBackendConfig;
 import io.portcullis.observe.TraceContext;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -13,6 +14,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The pooled keep-alive HTTP client of one HTTP backend, carrying the gateway's own credentials
@@ -20,6 +23,11 @@ import io.vertx.core.http.RequestOptions;
  * request once more with a fresh token). Of the client's request only the trace context is passed
  * on (a W3C traceparent naming the gateway's span); never its credentials. Long-lived GET streams
  * use a pool of their own, so that they never hold the connections calls need.
+ *
+ * <p>Calls go through one pool per event loop, filled only by requests from that loop: a shared
+ * pool lends a connection to whichever loop asks, and a connection owned by another loop costs a
+ * thread hand-off each way per call (the load harness counted one cross-loop wake-up per call).
+ * {@code maxConnections} is shared out between the loops.
  */
 final class UpstreamHttpClient {
   /** Open GET streams to one backend at most: one connection each. */
@@ -28,12 +36,19 @@ final class UpstreamHttpClient {
   private final Vertx vertx;
   private final HttpBackendConfig config;
   private final ClientCredentialsTokens tokens;
+  private final int eventLoops;
+  private final java.util.concurrent.ConcurrentHashMap<Thread, HttpClientAgent> poolsByLoop = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<HttpClientAgent> unassigned = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final List<HttpClientAgent> loopPools = new ArrayList<>();
   private HttpClientAgent client;
   private HttpClientAgent streams;
+  private volatile boolean stopped;
 
-  UpstreamHttpClient(Vertx vertx, String backend, HttpBackendConfig config) {
+  /** @param eventLoops how many event loops serve clients: {@code maxConnections} is shared out between them */
+  UpstreamHttpClient(Vertx vertx, String backend, HttpBackendConfig config, int eventLoops) {
     this.vertx = vertx;
     this.config = config;
+    this.eventLoops = Math.max(1, eventLoops);
     this.tokens = config.oauth() == null ? null : new ClientCredentialsTokens(vertx, backend, config.oauth());
   }
 
@@ -42,16 +57,49 @@ final class UpstreamHttpClient {
         .setKeepAlive(true)
         .setConnectTimeout((int) config.connectTimeout().toMillis())
         .setSsl(config.url().startsWith("https:"));
+    // For callers off the event loops (start-up, workers): the whole allowance.
     client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(config.maxConnections()));
     // A GET stream holds its connection for as long as the client listens: from the request pool,
     // a few dozen idle streams would make every call to the backend wait. Streams get their own.
     streams = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(MAX_STREAMS));
+    // Made here, not on the loops that will use them: a client made inside a server verticle
+    // would be closed with it, before the sessions' last requests (DELETE) at shutdown.
+    PoolOptions perLoop = new PoolOptions().setHttp1MaxSize(Math.max(1, (config.maxConnections() + eventLoops - 1) / eventLoops));
+    for (int i = 0; i < eventLoops; i++) {
+      HttpClientAgent pool = vertx.createHttpClient(options, perLoop);
+      loopPools.add(pool);
+      unassigned.add(pool);
+    }
   }
 
   Future<Void> stop() {
+    stopped = true;
     Future<Void> tokensClosed = tokens == null ? Future.succeededFuture() : tokens.close();
-    return tokensClosed.compose(v -> client == null ? Future.succeededFuture() : client.close())
+    List<Future<Void>> pools = new ArrayList<>();
+    loopPools.forEach(pool -> pools.add(pool.close()));
+    return tokensClosed.compose(v -> Future.join(pools))
+        .compose(v -> client == null ? Future.succeededFuture() : client.close())
         .compose(v -> streams == null ? Future.succeededFuture() : streams.close());
+  }
+
+  /**
+   * The calling event loop's pool (the first {@code eventLoops} loops to call get one each), or
+   * the shared one for other threads.
+   */
+  private HttpClientAgent callPool() {
+    Context context = Vertx.currentContext();
+    if (stopped || context == null || !context.isEventLoopContext()) {
+      return client;
+    }
+    HttpClientAgent mine = poolsByLoop.get(Thread.currentThread());
+    if (mine == null) {
+      HttpClientAgent next = unassigned.poll();
+      mine = poolsByLoop.computeIfAbsent(Thread.currentThread(), loop -> next == null ? client : next);
+      if (next != null && mine != next) {
+        unassigned.add(next);
+      }
+    }
+    return mine;
   }
 
   /** Sends one request; the future completes when the response's headers have arrived. */
@@ -88,7 +136,7 @@ final class UpstreamHttpClient {
     if (headers != null) {
       options.getHeaders().addAll(headers);
     }
-    return (method == HttpMethod.GET ? streams : client).request(options).compose(request -> {
+    return (method == HttpMethod.GET ? streams : callPool()).request(options).compose(request -> {
       if (body == null) {
         return request.send();
       }
