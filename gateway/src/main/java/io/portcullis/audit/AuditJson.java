@@ -54,6 +54,15 @@ final class AuditJson {
     }
   }
 
+  /** The record as UTF-8 JSON bytes. */
+  static byte[] bytes(ObjectNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("an audit record could not be serialised", e);
+    }
+  }
+
   private static ObjectNode principal(AuditEvent.Principal p) {
     if (p == null) {
       return null;

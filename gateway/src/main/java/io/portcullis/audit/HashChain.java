@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -25,8 +26,16 @@ public final class HashChain {
 
   private HashChain() {}
 
-  /** A record ready to write: its line (without the newline) and its hash, the next record's {@code prev}. */
-  public record Sealed(String line, String hash) {}
+  /**
+   * A record ready to write: its line as UTF-8 bytes ending in a newline, and its hash, the next
+   * record's {@code prev}.
+   */
+  public record Sealed(byte[] bytes, String hash) {
+    /** The line as text, without its newline. */
+    public String line() {
+      return new String(bytes, 0, bytes.length - 1, StandardCharsets.UTF_8);
+    }
+  }
 
   /** What one line claims about itself, and what its hash really is. */
   public record Link(String eventId, String prev, String hash, String computedHash) {
@@ -39,9 +48,12 @@ public final class HashChain {
   public static Sealed seal(AuditEvent event, String prev) {
     ObjectNode json = AuditJson.toJson(event);
     json.put("prev", prev);
-    String body = AuditJson.write(json);
-    String hash = sha256Hex(body);
-    String line = body.substring(0, body.length() - 1) + HASH_FIELD + hash + "\"}";
+    // Hashed and written as the very bytes Jackson produced: no second encoding of the record.
+    byte[] body = AuditJson.bytes(json);
+    String hash = HexFormat.of().formatHex(sha256().digest(body));
+    byte[] tail = (HASH_FIELD + hash + "\"}\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] line = Arrays.copyOf(body, body.length - 1 + tail.length);
+    System.arraycopy(tail, 0, line, body.length - 1, tail.length);
     return new Sealed(line, hash);
   }
 
@@ -76,9 +88,12 @@ public final class HashChain {
   }
 
   static String sha256Hex(String text) {
+    return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static MessageDigest sha256() {
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }

@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -190,7 +189,7 @@ public final class JsonLinesFileSink implements AuditSink {
     List<Pending> written = new ArrayList<>();
     for (Pending p : batch) {
       HashChain.Sealed sealed = HashChain.seal(p.event(), prev);
-      byte[] bytes = (sealed.line() + "\n").getBytes(StandardCharsets.UTF_8);
+      byte[] bytes = sealed.bytes();
       try {
         if (rotationDue(bytes.length)) {
           settle(written);
@@ -227,10 +226,10 @@ public final class JsonLinesFileSink implements AuditSink {
     }
     // Set before completing: a caller that sees its record succeed must also see the sink writable.
     writable = failure == null;
-    for (Pending p : written) {
-      if (failure == null) {
-        complete(p);
-      } else {
+    if (failure == null) {
+      completeAll(written);
+    } else {
+      for (Pending p : written) {
         fail(p, new AuditWriteException("audit record " + p.event().eventId() + " was written to "
             + files.directory() + " but could not be forced to disk: " + failure, failure));
       }
@@ -332,6 +331,23 @@ public final class JsonLinesFileSink implements AuditSink {
   private void finish() {
     closeChannel();
     closed.tryComplete();
+  }
+
+  /** Completes written records with one hand-off per event loop, however many of its records the batch holds. */
+  private static void completeAll(List<Pending> written) {
+    if (written.size() == 1) {
+      complete(written.get(0));
+      return;
+    }
+    java.util.Map<Context, List<Pending>> byContext = new java.util.LinkedHashMap<>();
+    for (Pending p : written) {
+      if (p.context() == null) {
+        p.promise().complete();
+      } else {
+        byContext.computeIfAbsent(p.context(), c -> new ArrayList<>()).add(p);
+      }
+    }
+    byContext.forEach((context, mine) -> context.runOnContext(v -> mine.forEach(p -> p.promise().complete())));
   }
 
   private static void complete(Pending p) {

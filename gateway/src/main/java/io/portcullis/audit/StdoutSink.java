@@ -31,7 +31,7 @@ public final class StdoutSink implements AuditSink {
       return Future.failedFuture(new AuditWriteException("the stdout audit sink is closed", null));
     }
     HashChain.Sealed sealed = HashChain.seal(event, prev);
-    out.print(sealed.line() + "\n");
+    out.write(sealed.bytes(), 0, sealed.bytes().length);
     out.flush();
     if (out.checkError()) {
       writable = false;

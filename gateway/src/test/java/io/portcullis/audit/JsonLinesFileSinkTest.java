@@ -222,6 +222,41 @@ class JsonLinesFileSinkTest {
   }
 
   @Nested
+  class ManyCallers {
+    @Test
+    void recordsFromManyThreadsAtOnceMakeOneIntactChainAcrossRotatedFiles() throws Exception {
+      JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_NEVER, 8, 20_000, Duration.ofDays(1), 1000));
+      int threads = 4;
+      int each = 300;
+      List<Future<Void>> all = new CopyOnWriteArrayList<>();
+      List<Thread> writers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int n = t;
+        Thread writer = new Thread(() -> {
+          for (int i = 0; i < each; i++) {
+            all.add(sink.record(AuditEvents.toolCall("t" + n + "-" + i)));
+          }
+        });
+        writer.start();
+        writers.add(writer);
+      }
+      for (Thread w : writers) {
+        w.join();
+      }
+      for (Future<Void> f : all) {
+        await(f);
+      }
+
+      List<String> ids = eventIds();
+      assertThat(ids).hasSize(threads * each).doesNotHaveDuplicates();
+      assertThat(files()).hasSizeGreaterThan(1);
+      AuditVerifier.Result result = verify();
+      assertThat(result.intact()).isTrue();
+      assertThat(result.records()).isEqualTo(threads * each);
+    }
+  }
+
+  @Nested
   class FsyncAlways {
     @Test
     void completesARecordOnlyOnceItsLineIsInTheFile() throws Exception {
