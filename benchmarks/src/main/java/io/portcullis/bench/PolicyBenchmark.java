@@ -41,7 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * the embedded Wasm engine (in-process, on the caller's thread) and the OPA server engine (a real
  * {@code opa run --server} on loopback, one HTTP round trip). Sample time gives the percentiles
  * (p50, p99). Also a tools/list of 20 items, which each engine decides in one evaluation / one
- * round trip. The policy directory is {@code policies} in the working directory unless
+ * round trip; and a repeated input answered from the embedded engine's decision cache. The
+ * policy directory is {@code policies} in the working directory unless
  * {@code -p policyDir=...} says otherwise; the {@code opa} binary is found as the gateway finds it.
  */
 @State(Scope.Benchmark)
@@ -59,6 +60,7 @@ public class PolicyBenchmark {
   private Vertx vertx;
   private Process opa;
   private PolicyEngine embedded;
+  private PolicyEngine cached;
   private PolicyEngine server;
   private ObjectNode input;
   private List<ObjectNode> list;
@@ -70,6 +72,8 @@ public class PolicyBenchmark {
     vertx = Vertx.vertx();
     embedded = new WasmPolicyEngine(vertx, policies, opaBinary, Duration.ofSeconds(1), false, 0);
     embedded.start().await(120, TimeUnit.SECONDS);
+    cached = new WasmPolicyEngine(vertx, policies, opaBinary, Duration.ofSeconds(1), false, 4096);
+    cached.start().await(120, TimeUnit.SECONDS);
     int port = freePort();
     opa = new ProcessBuilder(opaBinary.toString(), "run", "--server", "--addr", "127.0.0.1:" + port, "--log-level", "error",
         policies.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -90,6 +94,7 @@ public class PolicyBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     embedded.stop().await(10, TimeUnit.SECONDS);
+    cached.stop().await(10, TimeUnit.SECONDS);
     server.stop().await(10, TimeUnit.SECONDS);
     opa.destroy();
     opa.waitFor(10, TimeUnit.SECONDS);
@@ -99,6 +104,12 @@ public class PolicyBenchmark {
   @Benchmark
   public Decision embeddedDecide() throws Exception {
     return decide(embedded, input);
+  }
+
+  /** The same input again with the decision cache on: what a repeated call costs (input built and serialised, one lookup). */
+  @Benchmark
+  public Decision embeddedDecideRepeatedInput() throws Exception {
+    return decide(cached, input);
   }
 
   @Benchmark
