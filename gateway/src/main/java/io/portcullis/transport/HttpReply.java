@@ -14,9 +14,12 @@ import java.util.Map;
 /** The reply to a POST that carried one message: the HTTP response is that message's alone. */
 public final class HttpReply implements ClientReply {
   private final HttpServerResponse response;
+  private final boolean standaloneStream;
 
-  public HttpReply(HttpServerResponse response) {
+  /** @param standaloneStream whether this is the reply to a GET (a stream of its own) rather than to a POSTed request */
+  public HttpReply(HttpServerResponse response, boolean standaloneStream) {
     this.response = response;
+    this.standaloneStream = standaloneStream;
   }
 
   @Override
@@ -37,7 +40,7 @@ public final class HttpReply implements ClientReply {
 
   @Override
   public Future<Void> relay(Reply reply, GatewaySession session) {
-    return ReplyWriter.write(response, reply, session);
+    return ReplyWriter.write(response, reply, session, !standaloneStream);
   }
 
   @Override

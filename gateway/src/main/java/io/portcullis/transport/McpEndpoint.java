@@ -33,7 +33,7 @@ public final class McpEndpoint implements Handler<RoutingContext> {
     AuditTrail trail = new AuditTrail(request.remoteAddress() == null ? null : request.remoteAddress().hostAddress(),
         request.getHeader("User-Agent"), TraceContext.continueOrStart(request.getHeader("traceparent")));
     trail.methodIfUnknown(request.method().name());
-    ClientReply reply = new AuditedReply(new HttpReply(request.response()), trail, auditor, vertx,
+    ClientReply reply = new AuditedReply(new HttpReply(request.response(), request.method() == HttpMethod.GET), trail, auditor, vertx,
         request.method() == HttpMethod.GET);
     pipeline.run(Exchange.start(request, reply)).onFailure(reply::fail);
   }

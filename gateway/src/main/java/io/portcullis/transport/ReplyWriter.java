@@ -8,8 +8,10 @@ import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
 import io.portcullis.routing.Outbound;
 import io.portcullis.routing.Reply;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.streams.ReadStream;
@@ -18,26 +20,37 @@ import io.vertx.core.streams.ReadStream;
  * Relays a backend's reply to the client, as application/json or as text/event-stream. SSE events
  * are written as they arrive; when the client cannot keep up the reply is paused until the
  * connection drains, so back-pressure reaches the backend.
+ *
+ * <p>The answer stream of a POSTed request holds its headers back for up to
+ * {@link #HEAD_DELAY_MILLIS} (or until its first event), and ends with its final response: a
+ * quick answer leaves in one write (headers, event, end of stream) instead of three, and the
+ * client wakes up once. A GET stream's headers are sent at once.
  */
 public final class ReplyWriter {
   private final HttpServerResponse response;
   private final Reply reply;
   private final GatewaySession session;
-  private final Promise<Void> done = Promise.promise();
-  private boolean streaming;
+  /** How long a request's answer stream may keep its headers back, waiting for its first event. */
+  static final long HEAD_DELAY_MILLIS = 20;
 
-  private ReplyWriter(HttpServerResponse response, Reply reply, GatewaySession session) {
+  private final Promise<Void> done = Promise.promise();
+  private final boolean answersRequest;
+  private boolean streaming;
+  private long headTimer = -1;
+
+  private ReplyWriter(HttpServerResponse response, Reply reply, GatewaySession session, boolean answersRequest) {
     this.response = response;
     this.reply = reply;
     this.session = session;
+    this.answersRequest = answersRequest;
   }
 
   /**
    * Writes the reply. The future completes when the client's response has ended (or the client
    * went away, in which case the reply is abandoned).
    */
-  public static Future<Void> write(HttpServerResponse response, Reply reply, GatewaySession session) {
-    return new ReplyWriter(response, reply, session).start();
+  public static Future<Void> write(HttpServerResponse response, Reply reply, GatewaySession session, boolean answersRequest) {
+    return new ReplyWriter(response, reply, session, answersRequest).start();
   }
 
   private Future<Void> start() {
@@ -95,7 +108,15 @@ public final class ReplyWriter {
     }
     String data = out.message() == null ? ""
         : out.encoded() != null ? out.encoded().toString() : JsonRpcCodec.encodeToString(out.message());
-    response.write(new SseEvent(out.eventId(), out.message() == null ? null : "message", data, out.retryMillis()).encode());
+    String event = new SseEvent(out.eventId(), out.message() == null ? null : "message", data, out.retryMillis()).encode();
+    if (answersRequest && out.message() instanceof JsonRpcResponse) {
+      // The request's answer: nothing the client needs follows it on this stream.
+      cancelHeadTimer();
+      response.end(event);
+      finish();
+      return;
+    }
+    response.write(event);
     if (response.writeQueueFull()) {
       reply.messages().pause();
       response.drainHandler(v -> reply.messages().resume());
@@ -108,10 +129,29 @@ public final class ReplyWriter {
         .putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.TEXT_EVENT_STREAM)
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache, no-transform")
         .putHeader("X-Accel-Buffering", "no");
-    response.writeHead();
+    Context context = Vertx.currentContext();
+    if (!answersRequest || context == null) {
+      response.writeHead();
+      return;
+    }
+    // The headers go with the first event, or on their own if none comes soon.
+    headTimer = context.owner().setTimer(HEAD_DELAY_MILLIS, id -> {
+      headTimer = -1;
+      if (!response.headWritten() && !response.ended() && !response.closed()) {
+        response.writeHead();
+      }
+    });
+  }
+
+  private void cancelHeadTimer() {
+    if (headTimer != -1) {
+      Vertx.currentContext().owner().cancelTimer(headTimer);
+      headTimer = -1;
+    }
   }
 
   private void finish() {
+    cancelHeadTimer();
     if (done.tryComplete()) {
       session.streamClosed();
     }
