@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * record is forced to disk (records that arrive together share one force); with {@code interval}
  * or {@code never} it completes once the record is handed to the operating system. On opening, the
  * chain continues from the last record of the newest file in the directory.
+ *
+ * <p>With {@code interval}, a second thread forces the open file once per interval while the
+ * writer goes on writing: a record never waits behind a periodic fsync (which takes
+ * milliseconds, and would put them into the answers' p99).
  */
 public final class JsonLinesFileSink implements AuditSink {
   private static final Logger LOG = LoggerFactory.getLogger(JsonLinesFileSink.class);
@@ -55,11 +59,13 @@ public final class JsonLinesFileSink implements AuditSink {
   // Owned by the writer thread.
   private String prev;
   private long nextSequence;
-  private FileChannel channel;
+  private volatile FileChannel channel;
   private long size;
   private Instant openedAt;
-  private boolean dirty;
-  private long lastForceNanos = System.nanoTime();
+  private volatile boolean dirty;
+  private Thread syncer;
+  /** Runs just before each periodic force (tests make the disk slow with it). */
+  volatile Runnable beforeIntervalForce = () -> { };
 
   private JsonLinesFileSink(AuditFiles files, AuditConfig config, Clock clock, String prev, long nextSequence) {
     this.files = files;
@@ -95,6 +101,11 @@ public final class JsonLinesFileSink implements AuditSink {
     Thread writer = new Thread(sink::run, "portcullis-audit-writer");
     writer.setDaemon(true);
     writer.start();
+    if (sink.fsync == Fsync.INTERVAL) {
+      sink.syncer = new Thread(sink::syncPeriodically, "portcullis-audit-sync");
+      sink.syncer.setDaemon(true);
+      sink.syncer.start();
+    }
     return sink;
   }
 
@@ -158,7 +169,6 @@ public final class JsonLinesFileSink implements AuditSink {
       }
       write(batch);
       batch.clear();
-      forceIfDue();
       if (stop) {
         finish();
         return;
@@ -168,15 +178,7 @@ public final class JsonLinesFileSink implements AuditSink {
 
   private void awaitWork() throws InterruptedException {
     while (queue.isEmpty() && !closing) {
-      if (fsync == Fsync.INTERVAL && dirty) {
-        long remaining = fsyncIntervalNanos - (System.nanoTime() - lastForceNanos);
-        if (remaining <= 0) {
-          return;
-        }
-        lock.wait(Math.max(1, remaining / 1_000_000));
-      } else {
-        lock.wait();
-      }
+      lock.wait();
     }
   }
 
@@ -297,18 +299,30 @@ public final class JsonLinesFileSink implements AuditSink {
     }
   }
 
-  private void forceIfDue() {
-    if (fsync != Fsync.INTERVAL || !dirty || channel == null
-        || System.nanoTime() - lastForceNanos < fsyncIntervalNanos) {
-      return;
-    }
-    try {
-      channel.force(false);
+  /** The sync thread: once per interval, forces the open file if something was written since. */
+  private void syncPeriodically() {
+    long intervalMillis = Math.max(1, fsyncIntervalNanos / 1_000_000);
+    while (!closed.future().isComplete()) {
+      try {
+        Thread.sleep(intervalMillis);
+      } catch (InterruptedException e) {
+        return;
+      }
+      FileChannel open = channel;
+      if (open == null || !dirty) {
+        continue;
+      }
+      // Cleared first: a write racing with the force sets it again and is forced next time.
       dirty = false;
-      lastForceNanos = System.nanoTime();
-    } catch (IOException e) {
-      writable = false;
-      LOG.warn("audit file in {} could not be forced to disk: {}", files.directory(), e.toString());
+      try {
+        beforeIntervalForce.run();
+        open.force(false);
+      } catch (java.nio.channels.ClosedChannelException e) {
+        // Rotated or closed meanwhile: closing forced it.
+      } catch (IOException e) {
+        writable = false;
+        LOG.warn("audit file in {} could not be forced to disk: {}", files.directory(), e.toString());
+      }
     }
   }
 
@@ -331,6 +345,9 @@ public final class JsonLinesFileSink implements AuditSink {
   private void finish() {
     closeChannel();
     closed.tryComplete();
+    if (syncer != null) {
+      syncer.interrupt();
+    }
   }
 
   /** Completes written records with one hand-off per event loop, however many of its records the batch holds. */
