@@ -33,6 +33,8 @@ record PolicyReads(boolean arguments, boolean deterministic) {
   private static final Pattern INDEX = Pattern.compile("\\G\\s*\\[\\s*\"((?:[^\"\\\\]|\\\\.)*)\"\\s*\\]");
   private static final Pattern WITH_AS = Pattern.compile("\\G\\s+as\\b");
   private static final Pattern WITH_BEFORE = Pattern.compile("\\bwith\\s*$");
+  private static final Pattern NONDETERMINISTIC_CALL = Pattern.compile("(?<![\\w.])(?:"
+      + String.join("|", NONDETERMINISTIC.stream().map(Pattern::quote).toList()) + ")(?!\\w)");
 
   /** The reads of a policy made of these Rego sources (test files may be among them: they only add reads). */
   static PolicyReads scan(Collection<String> regoSources) {
@@ -74,12 +76,7 @@ record PolicyReads(boolean arguments, boolean deterministic) {
   }
 
   private static boolean callsNondeterministic(String bare) {
-    for (String name : NONDETERMINISTIC) {
-      if (Pattern.compile("(?<![\\w.])" + Pattern.quote(name) + "(?!\\w)").matcher(bare).find()) {
-        return true;
-      }
-    }
-    return false;
+    return NONDETERMINISTIC_CALL.matcher(bare).find();
   }
 
   /**

@@ -38,11 +38,10 @@ final class UpstreamHttpClient {
   private final ClientCredentialsTokens tokens;
   private final int eventLoops;
   private final java.util.concurrent.ConcurrentHashMap<Thread, HttpClientAgent> poolsByLoop = new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.ConcurrentLinkedQueue<HttpClientAgent> unassigned = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger assigned = new java.util.concurrent.atomic.AtomicInteger();
   private final List<HttpClientAgent> loopPools = new ArrayList<>();
   private HttpClientAgent client;
   private HttpClientAgent streams;
-  private volatile boolean stopped;
 
   /** @param eventLoops how many event loops serve clients: {@code maxConnections} is shared out between them */
   UpstreamHttpClient(Vertx vertx, String backend, HttpBackendConfig config, int eventLoops) {
@@ -66,14 +65,11 @@ final class UpstreamHttpClient {
     // would be closed with it, before the sessions' last requests (DELETE) at shutdown.
     PoolOptions perLoop = new PoolOptions().setHttp1MaxSize(Math.max(1, (config.maxConnections() + eventLoops - 1) / eventLoops));
     for (int i = 0; i < eventLoops; i++) {
-      HttpClientAgent pool = vertx.createHttpClient(options, perLoop);
-      loopPools.add(pool);
-      unassigned.add(pool);
+      loopPools.add(vertx.createHttpClient(options, perLoop));
     }
   }
 
   Future<Void> stop() {
-    stopped = true;
     Future<Void> tokensClosed = tokens == null ? Future.succeededFuture() : tokens.close();
     List<Future<Void>> pools = new ArrayList<>();
     loopPools.forEach(pool -> pools.add(pool.close()));
@@ -88,16 +84,15 @@ final class UpstreamHttpClient {
    */
   private HttpClientAgent callPool() {
     Context context = Vertx.currentContext();
-    if (stopped || context == null || !context.isEventLoopContext()) {
+    if (context == null || !context.isEventLoopContext()) {
       return client;
     }
+    // Only a loop's own thread adds its entry, so looking up and then adding cannot race.
     HttpClientAgent mine = poolsByLoop.get(Thread.currentThread());
     if (mine == null) {
-      HttpClientAgent next = unassigned.poll();
-      mine = poolsByLoop.computeIfAbsent(Thread.currentThread(), loop -> next == null ? client : next);
-      if (next != null && mine != next) {
-        unassigned.add(next);
-      }
+      int next = assigned.getAndIncrement();
+      mine = next < loopPools.size() ? loopPools.get(next) : client;
+      poolsByLoop.put(Thread.currentThread(), mine);
     }
     return mine;
   }

@@ -37,6 +37,7 @@ public final class ReplyWriter {
   private final boolean answersRequest;
   private boolean streaming;
   private long headTimer = -1;
+  private Vertx timers;
 
   private ReplyWriter(HttpServerResponse response, Reply reply, GatewaySession session, boolean answersRequest) {
     this.response = response;
@@ -135,7 +136,8 @@ public final class ReplyWriter {
       return;
     }
     // The headers go with the first event, or on their own if none comes soon.
-    headTimer = context.owner().setTimer(HEAD_DELAY_MILLIS, id -> {
+    timers = context.owner();
+    headTimer = timers.setTimer(HEAD_DELAY_MILLIS, id -> {
       headTimer = -1;
       if (!response.headWritten() && !response.ended() && !response.closed()) {
         response.writeHead();
@@ -145,7 +147,7 @@ public final class ReplyWriter {
 
   private void cancelHeadTimer() {
     if (headTimer != -1) {
-      Vertx.currentContext().owner().cancelTimer(headTimer);
+      timers.cancelTimer(headTimer);
       headTimer = -1;
     }
   }

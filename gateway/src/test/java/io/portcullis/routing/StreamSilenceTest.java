@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -24,16 +25,26 @@ class StreamSilenceTest {
 
   @Test
   void hearingFromTheStreamPushesTheLimitBack(Vertx vertx) throws Exception {
-    AtomicInteger ran = new AtomicInteger();
-    StreamSilence silence = StreamSilence.start(vertx, 150, ran::incrementAndGet);
-    long talking = vertx.setPeriodic(30, id -> silence.heard());
+    AtomicLong lastHeard = new AtomicLong();
+    Promise<Long> ran = Promise.promise();
+    StreamSilence[] silence = new StreamSilence[1];
+    AtomicInteger beats = new AtomicInteger();
+    vertx.runOnContext(v -> {
+      silence[0] = StreamSilence.start(vertx, 150, () -> ran.complete(System.nanoTime()));
+      // The stream talks every 30 ms for ten beats (300 ms, twice the limit), then falls silent.
+      vertx.setPeriodic(30, id -> {
+        lastHeard.set(System.nanoTime());
+        silence[0].heard();
+        if (beats.incrementAndGet() == 10) {
+          vertx.cancelTimer(id);
+        }
+      });
+    });
 
-    Thread.sleep(400);
-    vertx.cancelTimer(talking);
-    assertThat(ran).hasValue(0);
+    long ranAt = ran.future().await(5, TimeUnit.SECONDS);
 
-    Thread.sleep(400);
-    assertThat(ran).hasValue(1);
+    assertThat(beats).hasValue(10);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(ranAt - lastHeard.get())).isGreaterThanOrEqualTo(150);
   }
 
   @Test
@@ -42,7 +53,8 @@ class StreamSilenceTest {
     StreamSilence silence = StreamSilence.start(vertx, 50, ran::incrementAndGet);
     silence.stop();
 
-    Thread.sleep(200);
+    // Nothing to wait for but time: four times the limit.
+    vertx.timer(200).await(5, TimeUnit.SECONDS);
     assertThat(ran).hasValue(0);
   }
 }
