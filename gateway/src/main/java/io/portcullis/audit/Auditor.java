@@ -69,6 +69,9 @@ public final class Auditor {
       return Future.succeededFuture();
     }
     AuditEvent event = trail.toEvent(redactor.apply(trail.arguments()), outcome, bytesOut);
+    long started = System.nanoTime();
+    Future<Void> written = sink.record(event);
+    // Counted and logged while the writer thread writes: the answer waits for the record, not for these.
     metrics.request(event.method(), trail.backend(), trail.verdict() == null ? "none" : trail.verdict().wireName(),
         outcome.kind().wireName(), event.latencyMicros());
     if (ACCESS.isInfoEnabled()) {
@@ -77,8 +80,7 @@ public final class Auditor {
           outcome.kind().wireName(), outcome.code() == null ? "" : " " + outcome.code(),
           event.traceId() == null ? "-" : event.traceId(), event.latencyMicros().get("total"));
     }
-    long started = System.nanoTime();
-    return sink.record(event)
+    return written
         .onSuccess(v -> metrics.auditWritten(System.nanoTime() - started))
         .onFailure(e -> {
           metrics.auditFailed();
