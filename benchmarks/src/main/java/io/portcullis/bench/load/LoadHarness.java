@@ -287,6 +287,9 @@ public final class LoadHarness {
       try {
         machine.put("gateway jar", "gateway/target/portcullis.jar built " + Files.getLastModifiedTime(jar).toInstant()
             .truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + (jarStale ? " (older than some gateway sources)" : ""));
+        machine.put("class archive", Processes.Gateway.classArchive(jar) == null
+            ? "none (no gateway/target/portcullis.jsa newer than the jar: every start loads each class)"
+            : "gateway/target/portcullis.jsa, given to every gateway JVM as ./portcullis does");
       } catch (IOException e) {
         // not shown
       }

@@ -78,11 +78,30 @@ final class Processes {
 
     /**
      * Starts the jar on {@code config} and waits until {@code /readyz} answers 200; the times are
-     * from the moment the JVM is spawned.
+     * from the moment the JVM is spawned. The JVM gets the build's class archive when there is
+     * one, as {@code ./portcullis} gives it.
      */
+    /** The options {@code ./portcullis} adds for the class archive next to the jar, or none without one. */
+    static List<String> classArchiveOptions(Path jar) throws java.io.IOException {
+      Path archive = classArchive(jar);
+      if (archive == null) {
+        return List.of();
+      }
+      return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    }
+
+    /** The build's class archive for {@code jar} if it is there and newer than the jar, else null. */
+    static Path classArchive(Path jar) throws java.io.IOException {
+      Path archive = jar.resolveSibling("portcullis.jsa");
+      return java.nio.file.Files.isRegularFile(archive)
+          && java.nio.file.Files.getLastModifiedTime(archive).compareTo(java.nio.file.Files.getLastModifiedTime(jar)) > 0
+          ? archive : null;
+    }
+
     static Gateway start(Path jar, Path config, Path repoRoot, Path log, List<String> jvmOptions) throws Exception {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(classArchiveOptions(jar));
       command.addAll(jvmOptions);
       command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString(), "--port", "0"));
       ProcessBuilder pb = new ProcessBuilder(command).redirectError(log.toFile());

@@ -71,7 +71,8 @@ final class Report {
           CPU included for (e)), the figure least disturbed by other load on the machine. "load avg" is the 1-minute load
           average at the end of the step. **Heap**: the gateway JVM's used heap at the end of the step (JMX,
           garbage included), and live heap after full GCs at the end of the target.
-        - The gateway runs as a child JVM (`java -jar gateway/target/portcullis.jar run`, default JVM options%s, default logging:
+        - The gateway runs as a child JVM (`java -jar gateway/target/portcullis.jar run`, default JVM options%s and the build's class archive as
+          `./portcullis` gives it (see the machine table), default logging:
           one INFO access-log line per request to stderr, here a file).
         """, run.gen.requestBytes(), o.sessions, o.loadgenThreads,
         String.join(", ", o.rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList()), o.step, o.proxyWarmup, o.warmup, o.maxWarmup, o.drainMillis / 1000.0,
