@@ -69,23 +69,27 @@ public final class Auditor {
       return Future.succeededFuture();
     }
     AuditEvent event = trail.toEvent(redactor.apply(trail.arguments()), outcome, bytesOut);
+    String backend = trail.backend();
+    String decision = trail.verdict() == null ? null : trail.verdict().wireName();
     long started = System.nanoTime();
-    Future<Void> written = sink.record(event);
-    // Counted and logged while the writer thread writes: the answer waits for the record, not for these.
-    metrics.request(event.method(), trail.backend(), trail.verdict() == null ? "none" : trail.verdict().wireName(),
-        outcome.kind().wireName(), event.latencyMicros());
-    if (ACCESS.isInfoEnabled()) {
-      ACCESS.info("{} {} {} {} {}{} trace={} {}us", event.method(), event.principal() == null ? "-" : event.principal().subject(),
-          trail.backend() == null ? "-" : trail.backend(), trail.verdict() == null ? "-" : trail.verdict().wireName(),
-          outcome.kind().wireName(), outcome.code() == null ? "" : " " + outcome.code(),
-          event.traceId() == null ? "-" : event.traceId(), event.latencyMicros().get("total"));
-    }
+    // The access line is written by the sink's writer after the record (off the event loop); the
+    // count is taken here meanwhile, so that /metrics has it by the time the client has its answer.
+    Future<Void> written = sink.record(event, ACCESS.isInfoEnabled() ? () -> logAccess(event, backend, decision, outcome) : null);
+    metrics.request(event.method(), backend, decision == null ? "none" : decision, outcome.kind().wireName(),
+        event.latencyMicros());
     return written
         .onSuccess(v -> metrics.auditWritten(System.nanoTime() - started))
         .onFailure(e -> {
           metrics.auditFailed();
           LOG.error("audit record {} for {} could not be written: {}", event.eventId(), event.method(), e.getMessage());
         });
+  }
+
+  private static void logAccess(AuditEvent event, String backend, String decision, AuditEvent.Outcome outcome) {
+    ACCESS.info("{} {} {} {} {}{} trace={} {}us", event.method(), event.principal() == null ? "-" : event.principal().subject(),
+        backend == null ? "-" : backend, decision == null ? "-" : decision, outcome.kind().wireName(),
+        outcome.code() == null ? "" : " " + outcome.code(), event.traceId() == null ? "-" : event.traceId(),
+        event.latencyMicros().get("total"));
   }
 
   /** The sink's state for /readyz. */

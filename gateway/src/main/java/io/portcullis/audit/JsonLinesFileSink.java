@@ -38,7 +38,7 @@ public final class JsonLinesFileSink implements AuditSink {
 
   private enum Fsync { ALWAYS, INTERVAL, NEVER }
 
-  private record Pending(AuditEvent event, Promise<Void> promise, Context context) {}
+  private record Pending(AuditEvent event, Promise<Void> promise, Context context, Runnable afterwards) {}
 
   private final AuditFiles files;
   private final Fsync fsync;
@@ -110,10 +110,11 @@ public final class JsonLinesFileSink implements AuditSink {
   }
 
   @Override
-  public Future<Void> record(AuditEvent event) {
-    Pending pending = new Pending(event, Promise.promise(), Vertx.currentContext());
+  public Future<Void> record(AuditEvent event, Runnable afterwards) {
+    Pending pending = new Pending(event, Promise.promise(), Vertx.currentContext(), afterwards);
     synchronized (lock) {
       if (closing) {
+        Afterwards.run(afterwards);
         return Future.failedFuture(new AuditWriteException("the audit sink on " + files.directory() + " is closed", null));
       }
       if (queue.size() < capacity && waiting.isEmpty()) {
@@ -168,6 +169,10 @@ public final class JsonLinesFileSink implements AuditSink {
         stop = closing && batch.isEmpty() && queue.isEmpty();
       }
       write(batch);
+      // The answers were released by write(); what may come after them runs now, on this thread.
+      for (Pending p : batch) {
+        Afterwards.run(p.afterwards());
+      }
       batch.clear();
       if (stop) {
         finish();

@@ -26,7 +26,13 @@ public final class StdoutSink implements AuditSink {
   }
 
   @Override
-  public synchronized Future<Void> record(AuditEvent event) {
+  public Future<Void> record(AuditEvent event, Runnable afterwards) {
+    Future<Void> written = write(event);
+    Afterwards.run(afterwards);
+    return written;
+  }
+
+  private synchronized Future<Void> write(AuditEvent event) {
     if (closed) {
       return Future.failedFuture(new AuditWriteException("the stdout audit sink is closed", null));
     }

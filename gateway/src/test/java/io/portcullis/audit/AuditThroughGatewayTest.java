@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -424,6 +425,45 @@ class AuditThroughGatewayTest {
         .isEqualTo(8.0);
     assertThat(all.get("portcullis_audit_write_seconds_count")).as("records written").isEqualTo(9.0);
     assertThat(all.getOrDefault("portcullis_audit_failures_total", 0.0)).isZero();
+  }
+
+  @Test
+  void theAccessLogHasOneLinePerRequestWrittenByTheAuditWriterAfterItsRecord() throws Exception {
+    start("");
+    Logger access = (Logger) LoggerFactory.getLogger("portcullis.access");
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    access.addAppender(lines);
+    List<ILoggingEvent> logged;
+    try {
+      String session = openSession(VIEWER);
+      assertThat(json(call(VIEWER, session, 2, "lookup", "{\"text\":\"x\"}")).has("result")).isTrue();
+      assertThat(mcp.post(toolCall(3, "lookup", "{}")).session(session).send().statusCode()).isEqualTo(401);
+      // Written after the answer was released: wait for the four lines (initialize, initialized, the call, the 401).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (true) {
+        synchronized (lines) {
+          logged = List.copyOf(lines.list);
+        }
+        if (logged.size() >= 4 || System.nanoTime() > deadline) {
+          break;
+        }
+        Thread.sleep(10);
+      }
+    } finally {
+      access.detachAppender(lines);
+      lines.stop();
+    }
+
+    List<JsonNode> records = AuditLog.records(audit);
+    assertThat(records).hasSize(4);
+    assertThat(logged).hasSize(4);
+    assertThat(logged).extracting(ILoggingEvent::getThreadName).containsOnly("portcullis-audit-writer");
+    JsonNode call = records.get(2);
+    assertThat(logged.get(2).getFormattedMessage())
+        .startsWith("tools/call vera recorder allow result trace=" + call.get("traceId").asText() + " ")
+        .endsWith(call.at("/latencyMicros/total").asLong() + "us");
+    assertThat(logged.get(3).getFormattedMessage()).startsWith("POST - - deny refused 401 trace=");
   }
 
   /** The series name with its labels in the order the registry writes them (alphabetical). */

@@ -200,6 +200,57 @@ class JsonLinesFileSinkTest {
   }
 
   @Nested
+  class FollowUps {
+    private record Seen(String thread, boolean answerSettled, List<String> idsInTheFile) {}
+
+    @Test
+    void runOnTheWriterThreadOnceTheRecordIsInTheFileAndItsAnswerReleased() throws Exception {
+      JsonLinesFileSink sink = openDefault();
+      java.util.concurrent.CompletableFuture<Seen> seen = new java.util.concurrent.CompletableFuture<>();
+      // The writer may be done before record() has returned: the follow-up waits to see its future.
+      java.util.concurrent.CompletableFuture<Future<Void>> returned = new java.util.concurrent.CompletableFuture<>();
+      Future<Void> recorded = sink.record(AuditEvents.toolCall("e1"), () -> {
+        try {
+          Future<Void> mine = returned.get(20, TimeUnit.SECONDS);
+          seen.complete(new Seen(Thread.currentThread().getName(), mine.isComplete(), eventIds()));
+        } catch (Exception e) {
+          seen.completeExceptionally(e);
+        }
+      });
+      returned.complete(recorded);
+      await(recorded);
+
+      Seen at = seen.get(20, TimeUnit.SECONDS);
+      assertThat(at.thread()).isEqualTo("portcullis-audit-writer");
+      assertThat(at.answerSettled()).as("the record's future was settled before the follow-up ran").isTrue();
+      assertThat(at.idsInTheFile()).containsExactly("e1");
+    }
+
+    @Test
+    void runAfterAFailedWriteAndAFailingOneHarmsNeitherTheChainNorLaterRecords() throws Exception {
+      JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_ALWAYS, 16, 1, Duration.ofDays(1), 100));
+      recordAll(sink, "e1");
+      Path aside = dir.resolveSibling(dir.getFileName() + "-aside");
+      Files.move(dir, aside);
+      Files.writeString(dir, "not a directory");
+      java.util.concurrent.CountDownLatch ranAfterTheFailure = new java.util.concurrent.CountDownLatch(1);
+      Future<Void> failed = sink.record(AuditEvents.toolCall("e2"), ranAfterTheFailure::countDown);
+      assertThatThrownBy(() -> await(failed)).cause().isInstanceOf(AuditWriteException.class);
+      assertThat(ranAfterTheFailure.await(20, TimeUnit.SECONDS)).isTrue();
+      Files.delete(dir);
+      Files.move(aside, dir);
+
+      await(sink.record(AuditEvents.toolCall("e3"), () -> {
+        throw new IllegalStateException("a broken follow-up");
+      }));
+      recordAll(sink, "e4");
+
+      assertThat(eventIds()).containsExactly("e1", "e3", "e4");
+      assertThat(verify().intact()).isTrue();
+    }
+  }
+
+  @Nested
   class AnUnwritableDirectory {
     @Test
     void failsTheRecordAndClearsWritableUntilAWriteSucceedsAgain() throws Exception {
