@@ -69,6 +69,20 @@ class JsonLinesFileSinkTest {
     }
   }
 
+  /** Moves the directory aside and returns where it went. */
+  private Path makeDirectoryUnwritable() throws Exception {
+    // Runs as root in CI, where permissions do not stop writes: a file in the directory's place does.
+    Path aside = dir.resolveSibling(dir.getFileName() + "-aside");
+    Files.move(dir, aside);
+    Files.writeString(dir, "not a directory");
+    return aside;
+  }
+
+  private void restoreDirectory(Path aside) throws Exception {
+    Files.delete(dir);
+    Files.move(aside, dir);
+  }
+
   private List<Path> files() throws Exception {
     return new AuditFiles(dir).list();
   }
@@ -230,15 +244,12 @@ class JsonLinesFileSinkTest {
     void runAfterAFailedWriteAndAFailingOneHarmsNeitherTheChainNorLaterRecords() throws Exception {
       JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_ALWAYS, 16, 1, Duration.ofDays(1), 100));
       recordAll(sink, "e1");
-      Path aside = dir.resolveSibling(dir.getFileName() + "-aside");
-      Files.move(dir, aside);
-      Files.writeString(dir, "not a directory");
+      Path aside = makeDirectoryUnwritable();
       java.util.concurrent.CountDownLatch ranAfterTheFailure = new java.util.concurrent.CountDownLatch(1);
       Future<Void> failed = sink.record(AuditEvents.toolCall("e2"), ranAfterTheFailure::countDown);
       assertThatThrownBy(() -> await(failed)).cause().isInstanceOf(AuditWriteException.class);
       assertThat(ranAfterTheFailure.await(20, TimeUnit.SECONDS)).isTrue();
-      Files.delete(dir);
-      Files.move(aside, dir);
+      restoreDirectory(aside);
 
       await(sink.record(AuditEvents.toolCall("e3"), () -> {
         throw new IllegalStateException("a broken follow-up");
@@ -256,10 +267,7 @@ class JsonLinesFileSinkTest {
     void failsTheRecordAndClearsWritableUntilAWriteSucceedsAgain() throws Exception {
       JsonLinesFileSink sink = open(config(AuditConfig.FSYNC_ALWAYS, 16, 1, Duration.ofDays(1), 100));
       recordAll(sink, "e1");
-      // Runs as root in CI, where permissions do not stop writes: a file in the directory's place does.
-      Path aside = dir.resolveSibling(dir.getFileName() + "-aside");
-      Files.move(dir, aside);
-      Files.writeString(dir, "not a directory");
+      Path aside = makeDirectoryUnwritable();
 
       Future<Void> failed = sink.record(AuditEvents.toolCall("e2"));
       assertThatThrownBy(() -> await(failed))
@@ -270,8 +278,7 @@ class JsonLinesFileSinkTest {
           .hasMessageContaining(dir.toString());
       assertThat(sink.writable()).isFalse();
 
-      Files.delete(dir);
-      Files.move(aside, dir);
+      restoreDirectory(aside);
       recordAll(sink, "e3");
 
       assertThat(sink.writable()).isTrue();
