@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * loop waits on the disk. Up to {@code queueCapacity} records wait for the writer; past that,
  * records wait behind them in arrival order and their futures complete later, so a slow disk slows
  * requests down rather than losing records. With fsync {@code always} a future completes after the
- * record is forced to disk (records that arrive together share one force); with {@code interval}
+ * record is forced to disk; with {@code interval}
  * or {@code never} it completes once the record is handed to the operating system. On opening, the
- * chain continues from the last record of the newest file in the directory.
+ * chain continues from the last record of the newest file in the directory. Records that arrive
+ * together are written to their file with one system call, and share one force.
  *
  * <p>With {@code interval}, a second thread forces the open file once per interval while the
  * writer goes on writing: a record never waits behind a periodic fsync (which takes
@@ -194,23 +195,40 @@ public final class JsonLinesFileSink implements AuditSink {
       closeChannel();
     }
     List<Pending> written = new ArrayList<>();
-    for (Pending p : batch) {
-      HashChain.Sealed sealed = HashChain.seal(p.event(), prev);
-      byte[] bytes = sealed.bytes();
-      try {
-        if (rotationDue(bytes.length)) {
+    int next = 0;
+    while (next < batch.size()) {
+      // A group: the records that go into the same file, written with one system call.
+      List<Pending> group = new ArrayList<>();
+      List<byte[]> lines = new ArrayList<>();
+      long groupBytes = 0;
+      String hash = prev;
+      for (; next < batch.size(); next++) {
+        HashChain.Sealed sealed = HashChain.seal(batch.get(next).event(), hash);
+        byte[] bytes = sealed.bytes();
+        if (!fits(groupBytes, bytes.length)) {
+          if (!group.isEmpty()) {
+            break;
+          }
           settle(written);
           closeChannel();
         }
-        append(bytes);
-        prev = sealed.hash();
-        written.add(p);
+        group.add(batch.get(next));
+        lines.add(bytes);
+        groupBytes += bytes.length;
+        hash = sealed.hash();
+      }
+      try {
+        append(lines, groupBytes);
+        prev = hash;
+        written.addAll(group);
       } catch (IOException e) {
         settle(written);
         writable = false;
-        LOG.warn("audit record {} not written: {}", p.event().eventId(), e.toString());
-        fail(p, new AuditWriteException("audit record " + p.event().eventId() + " could not be written to "
-            + files.directory() + ": " + e, e));
+        LOG.warn("{} audit record(s) from {} on not written: {}", group.size(), group.get(0).event().eventId(), e.toString());
+        for (Pending p : group) {
+          fail(p, new AuditWriteException("audit record " + p.event().eventId() + " could not be written to "
+              + files.directory() + ": " + e, e));
+        }
       }
     }
     settle(written);
@@ -244,20 +262,35 @@ public final class JsonLinesFileSink implements AuditSink {
     written.clear();
   }
 
-  private boolean rotationDue(int length) {
-    return channel != null && size > 0
-        && (size + length > rotateBytes || !clock.instant().isBefore(openedAt.plus(rotateInterval)));
+  /**
+   * Whether a record of {@code length} bytes still goes into the current file, after the
+   * {@code staged} bytes of its group (a file that has nothing yet takes any record).
+   */
+  private boolean fits(long staged, int length) {
+    long inFile = (channel == null ? 0 : size) + staged;
+    if (inFile == 0) {
+      return true;
+    }
+    if (inFile + length > rotateBytes) {
+      return false;
+    }
+    return channel == null || clock.instant().isBefore(openedAt.plus(rotateInterval));
   }
 
-  private void append(byte[] bytes) throws IOException {
+  /** Appends the lines with one gathering write; on failure, cuts the file back to where they began. */
+  private void append(List<byte[]> lines, long total) throws IOException {
     if (channel == null) {
       openNext();
     }
     long start = size;
+    ByteBuffer[] buffers = new ByteBuffer[lines.size()];
+    for (int i = 0; i < buffers.length; i++) {
+      buffers[i] = ByteBuffer.wrap(lines.get(i));
+    }
     try {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
+      long left = total;
+      while (left > 0) {
+        left -= channel.write(buffers);
       }
     } catch (IOException e) {
       // A torn line would break the chain for every record after it.
@@ -269,7 +302,7 @@ public final class JsonLinesFileSink implements AuditSink {
       }
       throw e;
     }
-    size += bytes.length;
+    size += total;
     dirty = true;
   }
 

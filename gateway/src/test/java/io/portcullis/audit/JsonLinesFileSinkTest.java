@@ -285,6 +285,26 @@ class JsonLinesFileSinkTest {
       assertThat(eventIds()).containsExactly("e1", "e3");
       assertThat(verify().intact()).isTrue();
     }
+
+    @Test
+    void recordsQueuedTogetherAllFailWithoutTouchingTheChainAndLaterOnesContinueIt() throws Exception {
+      JsonLinesFileSink sink = openDefault();
+      recordAll(sink, "e1");
+      Path aside = makeDirectoryUnwritable();
+      // Queued without waiting, so that the writer takes several of them in one group.
+      List<Future<Void>> queued = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        queued.add(sink.record(AuditEvents.toolCall("lost-" + i)));
+      }
+      for (Future<Void> f : queued) {
+        assertThatThrownBy(() -> await(f)).cause().isInstanceOf(AuditWriteException.class);
+      }
+      restoreDirectory(aside);
+      recordAll(sink, "e2", "e3");
+
+      assertThat(eventIds()).containsExactly("e1", "e2", "e3");
+      assertThat(verify().intact()).isTrue();
+    }
   }
 
   @Nested
