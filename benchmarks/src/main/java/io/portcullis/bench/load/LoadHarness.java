@@ -21,7 +21,8 @@ import java.util.stream.Stream;
 
 /**
  * The end-to-end load harness (benchmarks issue): the same open-loop load against the bench
- * backend directly, behind nginx, and behind Portcullis in five configurations, in one run; then
+ * backend directly, behind nginx, behind a bare Vert.x relay and behind Portcullis in five
+ * configurations, in one run; then
  * the heap an idle session costs and the time from JVM spawn to ready. Writes a markdown report to
  * {@code benchmarks/results/}. See benchmarks/README.md for how to run it and what each target
  * includes. Options: {@code --key value}; see {@link Options}.
@@ -42,6 +43,8 @@ public final class LoadHarness {
           "the bench backend alone: the floor every other row is compared with"),
       new Spec("nginx", "nginx", "nginx", null, null, null,
           "nginx (Debian package) as a plain reverse proxy: keep-alive upstream (64), proxy_buffering off, access_log off"),
+      new Spec("vertx", "Vert.x relay", "vertx", null, null, null,
+          "a bare relay on the gateway's stack (Vert.x 5, epoll, one server and backend pool per event loop), no MCP work"),
       new Spec("a", "Portcullis (a) static token", "gateway", "static", "allow-all", "never",
           "static bearer token (SHA-256 lookup); embedded Wasm engine with a one-rule allow-all policy; audit to a file, fsync never"),
       new Spec("b", "Portcullis (b) JWT", "gateway", "jwt", "allow-all", "never",
@@ -64,8 +67,8 @@ public final class LoadHarness {
     double saturation = 4;
     double saturationWarmup = 1;
     int sessions = 32;
-    List<String> targets = List.of("direct", "nginx", "a", "b", "c", "d", "e");
-    List<String> sseTargets = List.of("direct", "nginx", "d");
+    List<String> targets = List.of("direct", "nginx", "vertx", "a", "b", "c", "d", "e");
+    List<String> sseTargets = List.of("direct", "nginx", "vertx", "d");
     double sseRate = 1000;
     double sseStep = 8;
     int idleSessions = 1000;
@@ -397,6 +400,7 @@ public final class LoadHarness {
     private void runTarget(Spec spec, TargetResult result, int bport) throws Exception {
       log("== " + spec.label());
       Processes.Nginx nginx = null;
+      Processes.Relay relay = null;
       Processes.Opa opaServer = null;
       Processes.Gateway gateway = null;
       try {
@@ -409,6 +413,9 @@ public final class LoadHarness {
           Files.createDirectories(dir);
           nginx = Processes.Nginx.start(dir, bport, o.nginxWorkers);
           endpoint = new Endpoint(spec.key(), nginx.port, "/mcp");
+        } else if (spec.kind().equals("vertx")) {
+          relay = Processes.Relay.start(bport, work.resolve("relay.log"));
+          endpoint = new Endpoint(spec.key(), relay.port, "/mcp");
         } else {
           if (spec.policy().equals("opa-server")) {
             opaServer = Processes.Opa.start(opa, root.resolve("policies"), work.resolve("opa-" + spec.key() + ".log"));
@@ -419,7 +426,8 @@ public final class LoadHarness {
               gateway.listeningMillis));
           endpoint = new Endpoint(spec.key(), gateway.port, gateway.path);
         }
-        long proxyPid = nginx != null ? nginx.process.pid() : gateway != null ? gateway.pid() : -1;
+        long proxyPid = nginx != null ? nginx.process.pid() : relay != null ? relay.process.pid()
+            : gateway != null ? gateway.pid() : -1;
         long opaPid = opaServer == null ? -1 : opaServer.process.pid();
         gen.open(endpoint, tokens, o.sessions);
         long[] gc0 = gateway == null ? new long[2] : gateway.probe.gcTotals();
@@ -437,7 +445,8 @@ public final class LoadHarness {
         long warmAnswered = 0;
         long warmErrors = 0;
         String warmError = null;
-        double minWarm = gateway != null ? o.warmup : o.proxyWarmup;
+        // A JVM (the gateway, the Vert.x relay) needs its JIT to have compiled the path it measures.
+        double minWarm = gateway != null || relay != null ? o.warmup : o.proxyWarmup;
         // A target with an SSE step warms up on both kinds of answer, so that step too is measured
         // after the JIT compiled its path.
         boolean warmSse = o.sseTargets.contains(spec.key());
@@ -487,6 +496,8 @@ public final class LoadHarness {
           result.heapAfterGc = gateway.probe.heapAfterGc();
         } else if (nginx != null) {
           result.rss = Proc.rssBytes(nginx.process.pid(), true);
+        } else if (relay != null) {
+          result.rss = Proc.rssBytes(relay.process.pid(), false);
         }
         gen.closeSessions();
       } finally {
@@ -499,6 +510,9 @@ public final class LoadHarness {
         }
         if (nginx != null) {
           nginx.close();
+        }
+        if (relay != null) {
+          relay.close();
         }
       }
     }

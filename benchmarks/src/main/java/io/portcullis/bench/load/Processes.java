@@ -159,6 +159,50 @@ final class Processes {
   }
 
   /** nginx from the distribution, as a plain reverse proxy, in the foreground, configured in {@code dir}. */
+  /** The Vert.x relay ({@link VertxRelay}) as a JVM of its own, on the harness's class path and JVM. */
+  static final class Relay implements AutoCloseable {
+    final Process process;
+    final int port;
+
+    private Relay(Process process, int port) {
+      this.process = process;
+      this.port = port;
+    }
+
+    static Relay start(int backendPort, Path log) throws Exception {
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-cp", System.getProperty("java.class.path"), VertxRelay.class.getName(), String.valueOf(backendPort))
+          .redirectErrorStream(true).start();
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      if (line == null || !line.startsWith("listening on ")) {
+        stop(p);
+        throw new IllegalStateException("the Vert.x relay did not start: " + line);
+      }
+      int port = Integer.parseInt(line.substring("listening on ".length()).trim());
+      // Whatever else it prints goes to its log, read on a thread of its own so that it never blocks.
+      Thread drain = new Thread(() -> {
+        try (var w = Files.newBufferedWriter(log)) {
+          for (String l = out.readLine(); l != null; l = out.readLine()) {
+            w.write(l);
+            w.newLine();
+          }
+        } catch (IOException e) {
+          // the relay is gone
+        }
+      }, "relay-log");
+      drain.setDaemon(true);
+      drain.start();
+      Ports.awaitListening(port, 10_000, p);
+      return new Relay(p, port);
+    }
+
+    @Override
+    public void close() {
+      stop(process);
+    }
+  }
+
   static final class Nginx implements AutoCloseable {
     final Process process;
     final int port;

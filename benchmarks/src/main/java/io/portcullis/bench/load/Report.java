@@ -146,6 +146,8 @@ final class Report {
       } else if (t.spec.kind().equals("nginx") && t.rss > 0) {
         md.append(String.format(Locale.ROOT, "| %s | – | %.0f s | – | %s (master + workers) | – |\n", t.spec.label(), t.warmupSeconds,
             mib(t.rss)));
+      } else if (t.spec.kind().equals("vertx") && t.rss > 0) {
+        md.append(String.format(Locale.ROOT, "| %s | – | %.0f s | – | %s | – |\n", t.spec.label(), t.warmupSeconds, mib(t.rss)));
       }
     }
     if (!Double.isNaN(run.coldReadyMillis)) {
