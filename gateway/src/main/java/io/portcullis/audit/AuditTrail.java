@@ -179,7 +179,11 @@ public final class AuditTrail {
     long total = (System.nanoTime() - startNanos) / 1_000;
     if (latency.containsKey("authorize") && !latency.containsKey("forward")) {
       // The record is written before the answer's last message is: forward is the time until then.
-      latency.put("forward", Math.max(0, total - latency.values().stream().mapToLong(Long::longValue).sum()));
+      long staged = 0;
+      for (long micros : latency.values()) {
+        staged += micros;
+      }
+      latency.put("forward", Math.max(0, total - staged));
     }
     latency.put("total", total);
     AuditEvent.Target target = targetKind == null && targetName == null && backend == null ? null

@@ -78,11 +78,33 @@ public final class PolicyInputs {
     return JsonRpcCodec.object().put("kind", "prompt").put("name", name).put("backend", backend).put("upstream_name", upstreamName);
   }
 
+  /**
+   * The principal subtrees already built, per event loop, by principal instance: a verified token
+   * keeps its Principal (the providers cache them), so a caller's requests share one subtree. No
+   * input is ever changed below its top level, so sharing is safe.
+   */
+  private static final ThreadLocal<java.util.IdentityHashMap<Principal, ObjectNode>> PRINCIPALS =
+      ThreadLocal.withInitial(java.util.IdentityHashMap::new);
+  private static final int PRINCIPALS_PER_THREAD = 1024;
+
   private static ObjectNode principal(Principal p) {
-    ObjectNode node = JsonRpcCodec.object();
     if (p == null) {
-      return node;
+      return JsonRpcCodec.object();
     }
+    java.util.IdentityHashMap<Principal, ObjectNode> built = PRINCIPALS.get();
+    ObjectNode node = built.get(p);
+    if (node == null) {
+      if (built.size() >= PRINCIPALS_PER_THREAD) {
+        built.clear();
+      }
+      node = principalNode(p);
+      built.put(p, node);
+    }
+    return node;
+  }
+
+  private static ObjectNode principalNode(Principal p) {
+    ObjectNode node = JsonRpcCodec.object();
     node.put("subject", p.subject()).put("provider", p.provider()).put("client_id", p.clientId());
     node.set("roles", strings(p.roles()));
     node.set("groups", strings(p.groups()));

@@ -30,6 +30,26 @@ import java.util.List;
  * {@code maxConnections} is shared out between the loops.
  */
 final class UpstreamHttpClient {
+  /** Where a request goes, read once from its absolute URI (a backend's requests all go to one or two). */
+  private record Target(String absoluteUri, String host, int port, boolean ssl, String uri) {
+    static Target of(String absoluteUri) {
+      java.net.URI parsed = java.net.URI.create(absoluteUri);
+      boolean ssl = "https".equalsIgnoreCase(parsed.getScheme());
+      int port = parsed.getPort() != -1 ? parsed.getPort() : ssl ? 443 : 80;
+      String path = parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
+      String uri = parsed.getRawQuery() == null ? path : path + "?" + parsed.getRawQuery();
+      return new Target(absoluteUri, parsed.getHost(), port, ssl, uri);
+    }
+
+    RequestOptions applyTo(RequestOptions options) {
+      if (host == null || host.startsWith("[")) {
+        // IPv6 literals (and anything unusual): Vert.x's own URL reading, as before.
+        return options.setAbsoluteURI(absoluteUri);
+      }
+      return options.setHost(host).setPort(port).setSsl(ssl).setURI(uri);
+    }
+  }
+
   /** Open GET streams to one backend at most: one connection each. */
   private static final int MAX_STREAMS = 100_000;
 
@@ -42,6 +62,7 @@ final class UpstreamHttpClient {
   private final List<HttpClientAgent> loopPools = new ArrayList<>();
   private HttpClientAgent client;
   private HttpClientAgent streams;
+  private volatile Target lastTarget;
 
   /** @param eventLoops how many event loops serve clients: {@code maxConnections} is shared out between them */
   UpstreamHttpClient(Vertx vertx, String backend, HttpBackendConfig config, int eventLoops) {
@@ -97,32 +118,37 @@ final class UpstreamHttpClient {
     return mine;
   }
 
+  private Target target(String absoluteUri) {
+    Target last = lastTarget;
+    if (last != null && last.absoluteUri().equals(absoluteUri)) {
+      return last;
+    }
+    Target parsed = Target.of(absoluteUri);
+    lastTarget = parsed;
+    return parsed;
+  }
+
   /** Sends one request; the future completes when the response's headers have arrived. */
   Future<HttpClientResponse> send(HttpMethod method, String absoluteUri, MultiMap givenHeaders, Buffer body, long idleTimeoutMillis) {
-    MultiMap headers = givenHeaders;
     TraceContext trace = TraceContext.current();
-    if (trace != null) {
-      headers = MultiMap.caseInsensitiveMultiMap().addAll(givenHeaders == null ? MultiMap.caseInsensitiveMultiMap() : givenHeaders);
-      headers.set("traceparent", trace.traceparent());
-    }
+    String traceparent = trace == null ? null : trace.traceparent();
     if (tokens == null) {
-      return sendWith(null, method, absoluteUri, headers, body, idleTimeoutMillis);
+      return sendWith(null, method, absoluteUri, givenHeaders, traceparent, body, idleTimeoutMillis);
     }
-    MultiMap sent = headers;
-    return tokens.current().compose(token -> sendWith(token, method, absoluteUri, sent, body, idleTimeoutMillis)
+    return tokens.current().compose(token -> sendWith(token, method, absoluteUri, givenHeaders, traceparent, body, idleTimeoutMillis)
         .compose(response -> {
           if (response.statusCode() != 401) {
             return Future.succeededFuture(response);
           }
           tokens.rejected(token);
           return response.body().otherwiseEmpty().compose(ignored -> tokens.current())
-              .compose(fresh -> sendWith(fresh, method, absoluteUri, sent, body, idleTimeoutMillis));
+              .compose(fresh -> sendWith(fresh, method, absoluteUri, givenHeaders, traceparent, body, idleTimeoutMillis));
         }));
   }
 
   private Future<HttpClientResponse> sendWith(String token, HttpMethod method, String absoluteUri, MultiMap headers,
-      Buffer body, long idleTimeoutMillis) {
-    RequestOptions options = new RequestOptions().setMethod(method).setAbsoluteURI(absoluteUri).setIdleTimeout(idleTimeoutMillis);
+      String traceparent, Buffer body, long idleTimeoutMillis) {
+    RequestOptions options = target(absoluteUri).applyTo(new RequestOptions().setMethod(method).setIdleTimeout(idleTimeoutMillis));
     options.putHeader(HttpHeaders.USER_AGENT, "Portcullis");
     config.headers().forEach(options::putHeader);
     if (token != null) {
@@ -130,6 +156,9 @@ final class UpstreamHttpClient {
     }
     if (headers != null) {
       options.getHeaders().addAll(headers);
+    }
+    if (traceparent != null) {
+      options.getHeaders().set("traceparent", traceparent);
     }
     return (method == HttpMethod.GET ? streams : callPool()).request(options).compose(request -> {
       if (body == null) {
