@@ -22,9 +22,8 @@ import java.util.stream.Stream;
 /**
  * The end-to-end load harness (benchmarks issue): the same open-loop load against the bench
  * backend directly, behind nginx, behind a bare Vert.x relay and behind Portcullis in five
- * configurations, in one run; then
- * the heap an idle session costs and the time from JVM spawn to ready. Writes a markdown report to
- * {@code benchmarks/results/}. See benchmarks/README.md for how to run it and what each target
+ * configurations, in one run; then the heap an idle session costs and the time from JVM spawn to
+ * ready. Writes a markdown report to {@code benchmarks/results/}. See benchmarks/README.md for how to run it and what each target
  * includes. Options: {@code --key value}; see {@link Options}.
  */
 public final class LoadHarness {
