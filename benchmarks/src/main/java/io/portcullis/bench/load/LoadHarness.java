@@ -55,7 +55,7 @@ public final class LoadHarness {
       new Spec("e", "Portcullis (e) JWT + OPA server + audit", "gateway", "jwt", "opa-server", "interval",
           "(d) with the opa-server engine: one HTTP round trip per decision to `opa run --server` on loopback"));
 
-  /** Run options, with the defaults of the documented run (about six minutes on 2 cores). */
+  /** Run options, with the defaults of the documented run (about eight minutes on 2 cores). */
   static final class Options {
     List<Double> rates = List.of(500.0, 1000.0, 2000.0);
     double step = 10;
