@@ -1,10 +1,9 @@
 package io.portcullis.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
@@ -15,102 +14,128 @@ import java.util.Map;
  */
 final class AuditJson {
   static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private AuditJson() {}
 
-  /** The record without its chain fields. */
-  static ObjectNode toJson(AuditEvent e) {
-    ObjectNode o = NODES.objectNode();
-    o.put("time", e.time().toString());
-    o.put("eventId", e.eventId());
-    o.put("decisionId", e.decisionId());
-    o.set("principal", principal(e.principal()));
-    o.put("source", e.source());
-    o.put("userAgent", e.userAgent());
-    o.put("clientName", e.clientName());
-    o.put("session", e.session());
-    o.put("method", e.method());
-    o.set("target", target(e.target()));
-    o.set("decision", decision(e.decision()));
-    o.put("policyRevision", e.policyRevision());
-    o.set("arguments", e.arguments() == null ? NODES.nullNode() : e.arguments());
-    o.set("outcome", outcome(e.outcome()));
-    ObjectNode latency = o.putObject("latencyMicros");
-    for (Map.Entry<String, Long> stage : e.latencyMicros().entrySet()) {
-      latency.put(stage.getKey(), stage.getValue());
+  /**
+   * The record with {@code prev} as its last field, as UTF-8 JSON: the bytes the chain hashes.
+   * Written field by field (no tree), since the audit writer does this for every request.
+   */
+  static byte[] bytes(AuditEvent e, String prev) {
+    ByteArrayBuilder out = new ByteArrayBuilder(1024);
+    try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("time", e.time().toString());
+      g.writeStringField("eventId", e.eventId());
+      g.writeStringField("decisionId", e.decisionId());
+      g.writeFieldName("principal");
+      principal(g, e.principal());
+      g.writeStringField("source", e.source());
+      g.writeStringField("userAgent", e.userAgent());
+      g.writeStringField("clientName", e.clientName());
+      g.writeStringField("session", e.session());
+      g.writeStringField("method", e.method());
+      g.writeFieldName("target");
+      target(g, e.target());
+      g.writeFieldName("decision");
+      decision(g, e.decision());
+      g.writeStringField("policyRevision", e.policyRevision());
+      g.writeFieldName("arguments");
+      if (e.arguments() == null) {
+        g.writeNull();
+      } else {
+        MAPPER.writeTree(g, e.arguments());
+      }
+      g.writeFieldName("outcome");
+      outcome(g, e.outcome());
+      g.writeObjectFieldStart("latencyMicros");
+      for (Map.Entry<String, Long> stage : e.latencyMicros().entrySet()) {
+        g.writeFieldName(stage.getKey());
+        number(g, stage.getValue());
+      }
+      g.writeEndObject();
+      g.writeFieldName("bytesIn");
+      number(g, e.bytesIn());
+      g.writeFieldName("bytesOut");
+      number(g, e.bytesOut());
+      g.writeStringField("traceId", e.traceId());
+      g.writeStringField("prev", prev);
+      g.writeEndObject();
+    } catch (IOException ex) {
+      throw new IllegalStateException("an audit record could not be serialised", ex);
     }
-    o.put("bytesIn", e.bytesIn());
-    o.put("bytesOut", e.bytesOut());
-    o.put("traceId", e.traceId());
-    return o;
+    return out.toByteArray();
   }
 
-  static String write(ObjectNode node) {
-    try {
-      return MAPPER.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("an audit record could not be serialised", e);
+  private static void number(JsonGenerator g, Long value) throws IOException {
+    if (value == null) {
+      g.writeNull();
+    } else {
+      g.writeNumber(value);
     }
   }
 
-  /** The record as UTF-8 JSON bytes. */
-  static byte[] bytes(ObjectNode node) {
-    try {
-      return MAPPER.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("an audit record could not be serialised", e);
-    }
-  }
-
-  private static ObjectNode principal(AuditEvent.Principal p) {
+  private static void principal(JsonGenerator g, AuditEvent.Principal p) throws IOException {
     if (p == null) {
-      return null;
+      g.writeNull();
+      return;
     }
-    ObjectNode o = NODES.objectNode();
-    o.put("subject", p.subject());
-    o.put("provider", p.provider());
-    o.put("clientId", p.clientId());
-    o.set("roles", strings(p.roles()));
-    return o;
+    g.writeStartObject();
+    g.writeStringField("subject", p.subject());
+    g.writeStringField("provider", p.provider());
+    g.writeStringField("clientId", p.clientId());
+    g.writeFieldName("roles");
+    strings(g, p.roles());
+    g.writeEndObject();
   }
 
-  private static ObjectNode target(AuditEvent.Target t) {
+  private static void target(JsonGenerator g, AuditEvent.Target t) throws IOException {
     if (t == null) {
-      return null;
+      g.writeNull();
+      return;
     }
-    ObjectNode o = NODES.objectNode();
-    o.put("kind", t.kind());
-    o.put("name", t.name());
-    o.put("backend", t.backend());
-    o.put("upstreamName", t.upstreamName());
-    o.put("accessClass", t.accessClass());
-    return o;
+    g.writeStartObject();
+    g.writeStringField("kind", t.kind());
+    g.writeStringField("name", t.name());
+    g.writeStringField("backend", t.backend());
+    g.writeStringField("upstreamName", t.upstreamName());
+    g.writeStringField("accessClass", t.accessClass());
+    g.writeEndObject();
   }
 
-  private static ObjectNode decision(AuditEvent.Decision d) {
+  private static void decision(JsonGenerator g, AuditEvent.Decision d) throws IOException {
     if (d == null) {
-      return null;
+      g.writeNull();
+      return;
     }
-    ObjectNode o = NODES.objectNode();
-    o.put("outcome", d.verdict().wireName());
-    o.set("reasons", strings(d.reasons()));
-    return o;
+    g.writeStartObject();
+    g.writeStringField("outcome", d.verdict().wireName());
+    g.writeFieldName("reasons");
+    strings(g, d.reasons());
+    g.writeEndObject();
   }
 
-  private static ObjectNode outcome(AuditEvent.Outcome out) {
+  private static void outcome(JsonGenerator g, AuditEvent.Outcome out) throws IOException {
     if (out == null) {
-      return null;
+      g.writeNull();
+      return;
     }
-    ObjectNode o = NODES.objectNode();
-    o.put("kind", out.kind().wireName());
-    o.put("code", out.code());
-    return o;
+    g.writeStartObject();
+    g.writeStringField("kind", out.kind().wireName());
+    g.writeFieldName("code");
+    if (out.code() == null) {
+      g.writeNull();
+    } else {
+      g.writeNumber(out.code());
+    }
+    g.writeEndObject();
   }
 
-  private static ArrayNode strings(List<String> values) {
-    ArrayNode a = NODES.arrayNode();
-    values.forEach(a::add);
-    return a;
+  private static void strings(JsonGenerator g, List<String> values) throws IOException {
+    g.writeStartArray();
+    for (String value : values) {
+      g.writeString(value);
+    }
+    g.writeEndArray();
   }
 }

@@ -2,7 +2,6 @@ package io.portcullis.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -46,10 +45,8 @@ public final class HashChain {
 
   /** Seals {@code event} as the record after the one whose hash is {@code prev}. */
   public static Sealed seal(AuditEvent event, String prev) {
-    ObjectNode json = AuditJson.toJson(event);
-    json.put("prev", prev);
     // Hashed and written as the very bytes Jackson produced: no second encoding of the record.
-    byte[] body = AuditJson.bytes(json);
+    byte[] body = AuditJson.bytes(event, prev);
     String hash = HexFormat.of().formatHex(sha256().digest(body));
     byte[] tail = (HASH_FIELD + hash + "\"}\n").getBytes(StandardCharsets.US_ASCII);
     byte[] line = Arrays.copyOf(body, body.length - 1 + tail.length);

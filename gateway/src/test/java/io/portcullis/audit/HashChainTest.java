@@ -29,12 +29,28 @@ class HashChainTest {
   }
 
   @Test
-  void unknownFieldsAreWrittenAsNull() throws Exception {
-    AuditEvent refused = new AuditEvent(Instant.EPOCH, "e0", null, null, "10.0.0.1", null, null, null, null, null,
+  void theRecordIsWrittenExactlyAsJacksonWritesItsOwnTreeOfIt() throws Exception {
+    // The writer streams fields without a tree: its bytes must be what a tree of them serialises to.
+    for (AuditEvent event : List.of(AuditEvents.toolCall("e1"), refused())) {
+      String line = HashChain.seal(event, HashChain.GENESIS).line();
+      String body = line.substring(0, line.lastIndexOf(",\"hash\":\"")) + "}";
+
+      assertThat(body).isEqualTo(AuditJson.MAPPER.writeValueAsString(AuditJson.MAPPER.readTree(body)));
+      assertThat(AuditJson.MAPPER.readTree(body).get("prev").asText()).isEqualTo(HashChain.GENESIS);
+    }
+    assertThat(AuditJson.MAPPER.readTree(HashChain.seal(AuditEvents.toolCall("e1"), HashChain.GENESIS).line())
+        .get("arguments")).isEqualTo(AuditEvents.toolCall("e1").arguments());
+  }
+
+  private static AuditEvent refused() {
+    return new AuditEvent(Instant.EPOCH, "e0", null, null, "10.0.0.1", null, null, null, null, null,
         new AuditEvent.Decision(AuditEvent.Verdict.DENY, List.of("no credentials")), null, null,
         new AuditEvent.Outcome(AuditEvent.OutcomeKind.REFUSED, 401), null, null, null, null);
+  }
 
-    JsonNode json = AuditJson.MAPPER.readTree(HashChain.seal(refused, HashChain.GENESIS).line());
+  @Test
+  void unknownFieldsAreWrittenAsNull() throws Exception {
+    JsonNode json = AuditJson.MAPPER.readTree(HashChain.seal(refused(), HashChain.GENESIS).line());
 
     assertThat(json.get("principal").isNull()).isTrue();
     assertThat(json.get("arguments").isNull()).isTrue();
