@@ -6,8 +6,10 @@
 # and the jar it was written for; with any other the JVM ignores it and starts as without it.
 #
 # How: one training start of the gateway with -XX:ArchiveClassesAtExit, on a generated config
-# (static token, the default policy, a file audit log, an HTTP backend that is not running), a
-# few requests, then SIGTERM; the JVM writes the archive as it exits.
+# (static token, the default policy, a file audit log, an HTTP backend that is not running), then
+# SIGTERM; the JVM writes the archive as it exits. The three requests it sends take the pipeline
+# up to the backend (transport, authentication, parse, routing, policy, audit) and its refusals:
+# the backend is down and they carry no session, so the answer path itself is not in the archive.
 # Called by the build (package phase). A failure warns and leaves no archive: it never fails
 # the build, since the gateway runs the same without it, only slower to start.
 set -uo pipefail
@@ -44,11 +46,11 @@ auth:
             roles: [editor]
 policy:
   engine: embedded
-  directory: $root/policies
-  opaBinary: $opa
+  directory: "$root/policies"
+  opaBinary: "$opa"
 audit:
   sink: file
-  directory: $work/audit
+  directory: "$work/audit"
   fsync: interval
 backends:
   - name: training
@@ -73,7 +75,7 @@ if [ -z "$port" ]; then
   exit 0
 fi
 
-# A few requests, so that the request path's classes are in the archive too.
+# A few requests: their classes (up to the backend and the refusals) go into the archive too.
 request() {
   exec 3<>"/dev/tcp/127.0.0.1/$port" || return 0
   printf 'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \

@@ -16,7 +16,8 @@ final class Afterwards {
     }
     try {
       afterwards.run();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // Whatever it was, the writer thread must live on: every later record depends on it.
       LOG.warn("a follow-up of an audit record failed: {}", e.toString());
     }
   }

@@ -115,8 +115,9 @@ public final class JsonLinesFileSink implements AuditSink {
     Pending pending = new Pending(event, Promise.promise(), Vertx.currentContext(), afterwards);
     synchronized (lock) {
       if (closing) {
+        Future<Void> refused = Future.failedFuture(new AuditWriteException("the audit sink on " + files.directory() + " is closed", null));
         Afterwards.run(afterwards);
-        return Future.failedFuture(new AuditWriteException("the audit sink on " + files.directory() + " is closed", null));
+        return refused;
       }
       if (queue.size() < capacity && waiting.isEmpty()) {
         queue.add(pending);

@@ -34,7 +34,12 @@ final class UpstreamHttpClient {
   private record Target(String absoluteUri, String host, int port, boolean ssl, String uri) {
     static Target of(String absoluteUri) {
       java.net.URI parsed = java.net.URI.create(absoluteUri);
-      boolean ssl = "https".equalsIgnoreCase(parsed.getScheme());
+      String scheme = parsed.getScheme();
+      if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+        // Not ours to read: Vert.x refuses it in applyTo, as it always did.
+        return new Target(absoluteUri, null, -1, false, null);
+      }
+      boolean ssl = "https".equalsIgnoreCase(scheme);
       int port = parsed.getPort() != -1 ? parsed.getPort() : ssl ? 443 : 80;
       String path = parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
       String uri = parsed.getRawQuery() == null ? path : path + "?" + parsed.getRawQuery();
@@ -43,7 +48,7 @@ final class UpstreamHttpClient {
 
     RequestOptions applyTo(RequestOptions options) {
       if (host == null || host.startsWith("[")) {
-        // IPv6 literals (and anything unusual): Vert.x's own URL reading, as before.
+        // IPv6 literals, other schemes, anything unusual: Vert.x's own URL reading, as before.
         return options.setAbsoluteURI(absoluteUri);
       }
       return options.setHost(host).setPort(port).setSsl(ssl).setURI(uri);

@@ -76,11 +76,6 @@ final class Processes {
       this.probe = probe;
     }
 
-    /**
-     * Starts the jar on {@code config} and waits until {@code /readyz} answers 200; the times are
-     * from the moment the JVM is spawned. The JVM gets the build's class archive when there is
-     * one, as {@code ./portcullis} gives it.
-     */
     /** The options {@code ./portcullis} adds for the class archive next to the jar, or none without one. */
     static List<String> classArchiveOptions(Path jar) throws java.io.IOException {
       Path archive = classArchive(jar);
@@ -90,14 +85,38 @@ final class Processes {
       return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
     }
 
-    /** The build's class archive for {@code jar} if it is there and newer than the jar, else null. */
-    static Path classArchive(Path jar) throws java.io.IOException {
+    /**
+     * The build's class archive for {@code jar}, or null: it must be newer than the jar and usable
+     * by this JVM (checked once, with {@code -Xshare:on}, which refuses to start on an archive it
+     * cannot map), so that a report never claims an archive the JVM quietly ignored.
+     */
+    static synchronized Path classArchive(Path jar) throws java.io.IOException {
       Path archive = jar.resolveSibling("portcullis.jsa");
-      return java.nio.file.Files.isRegularFile(archive)
-          && java.nio.file.Files.getLastModifiedTime(archive).compareTo(java.nio.file.Files.getLastModifiedTime(jar)) > 0
-          ? archive : null;
+      if (!Files.isRegularFile(archive) || Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) <= 0) {
+        return null;
+      }
+      if (archiveUsable == null) {
+        try {
+          Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-jar", jar.toString(), "--version")
+              .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+          archiveUsable = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+          p.destroyForcibly();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          archiveUsable = false;
+        }
+      }
+      return archiveUsable ? archive : null;
     }
 
+    private static Boolean archiveUsable;
+
+    /**
+     * Starts the jar on {@code config} and waits until {@code /readyz} answers 200; the times are
+     * from the moment the JVM is spawned. The JVM gets the build's class archive when there is
+     * one, as {@code ./portcullis} gives it.
+     */
     static Gateway start(Path jar, Path config, Path repoRoot, Path log, List<String> jvmOptions) throws Exception {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -158,7 +177,6 @@ final class Processes {
     }
   }
 
-  /** nginx from the distribution, as a plain reverse proxy, in the foreground, configured in {@code dir}. */
   /** The Vert.x relay ({@link VertxRelay}) as a JVM of its own, on the harness's class path and JVM. */
   static final class Relay implements AutoCloseable {
     final Process process;
@@ -203,6 +221,7 @@ final class Processes {
     }
   }
 
+  /** nginx from the distribution, as a plain reverse proxy, in the foreground, configured in {@code dir}. */
   static final class Nginx implements AutoCloseable {
     final Process process;
     final int port;

@@ -70,7 +70,7 @@ public final class VertxRelay {
       String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
       if (length != null) {
         upstream.putHeader(HttpHeaders.CONTENT_LENGTH, length);
-      } else {
+      } else if (request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
         upstream.setChunked(true);
       }
       upstream.response().onComplete(answered -> {
