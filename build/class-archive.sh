@@ -6,10 +6,10 @@
 # and the jar it was written for; with any other the JVM ignores it and starts as without it.
 #
 # How: one training start of the gateway with -XX:ArchiveClassesAtExit, on a generated config
-# (static token, the default policy, a file audit log, an HTTP backend that is not running), then
-# SIGTERM; the JVM writes the archive as it exits. The three requests it sends take the pipeline
-# up to the backend (transport, authentication, parse, routing, policy, audit) and its refusals:
-# the backend is down and they carry no session, so the answer path itself is not in the archive.
+# (static token, the default policy, a file audit log, one HTTP backend), a session with a tool
+# call through it, then SIGTERM; the JVM writes the archive as it exits. The backend is
+# build/TrainingBackend.java, run by the JDK's source launcher; without it (a JRE) the backend is
+# down and only the pipeline up to the backend and its refusals are trained.
 # Called by the build (package phase). A failure warns and leaves no archive: it never fails
 # the build, since the gateway runs the same without it, only slower to start.
 set -uo pipefail
@@ -27,11 +27,32 @@ if [ ! -x "$opa" ]; then warn "no $opa"; exit 0; fi
 
 work="$(mktemp -d)"
 gateway_pid=""
+backend_pid=""
 cleanup() {
   if [ -n "$gateway_pid" ]; then kill -KILL "$gateway_pid" 2>/dev/null; fi
-  rm -rf "$work"
+  if [ -n "$backend_pid" ]; then kill -KILL "$backend_pid" 2>/dev/null; fi
+  if [ -n "${CLASS_ARCHIVE_KEEP:-}" ]; then echo "class-archive: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+
+# Prints the first line of $1 once there is one (up to 2 minutes), while process $2 lives.
+first_line() {
+  for _ in $(seq 1 1200); do
+    if [ -s "$1" ]; then head -n 1 "$1"; return 0; fi
+    if ! kill -0 "$2" 2>/dev/null; then return 1; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+backend_port=9
+"$java_bin" "$root/build/TrainingBackend.java" >"$work/backend.out" 2>"$work/backend.log" &
+backend_pid=$!
+if line="$(first_line "$work/backend.out" "$backend_pid")" && [ -n "$line" ]; then
+  backend_port="$line"
+else
+  echo "class-archive: no training backend ($(tail -c 300 "$work/backend.log")); training without one" >&2
+fi
 
 token="class-archive-training"
 cat > "$work/training.yaml" <<EOF
@@ -55,7 +76,7 @@ audit:
 backends:
   - name: training
     http:
-      url: http://127.0.0.1:9/mcp
+      url: http://127.0.0.1:$backend_port/mcp
 EOF
 
 export PORTCULLIS_TRAINING_TOKEN="$token"
@@ -65,27 +86,36 @@ gateway_pid=$!
 
 port=""
 # The gateway prints "Portcullis listening on http://127.0.0.1:PORT/mcp" once it serves.
-for _ in $(seq 1 1200); do
-  port="$(sed -n 's#.*http://127\.0\.0\.1:\([0-9]*\)/mcp.*#\1#p' "$work/out")"
-  if [ -n "$port" ] || ! kill -0 "$gateway_pid" 2>/dev/null; then break; fi
-  sleep 0.1
-done
+if line="$(first_line "$work/out" "$gateway_pid")"; then
+  port="$(printf '%s' "$line" | sed -n 's#.*http://127\.0\.0\.1:\([0-9]*\)/mcp.*#\1#p')"
+fi
 if [ -z "$port" ]; then
   warn "the training start did not report its port (log: $(tail -c 2000 "$work/gateway.log"))"
   exit 0
 fi
 
-# A few requests: their classes (up to the backend and the refusals) go into the archive too.
+# One session with a tool call: the classes of the whole request path go into the archive too.
+session=""
 request() {
+  local session_header=""
+  if [ -n "$session" ]; then session_header="Mcp-Session-Id: $session"$'\r\n'; fi
   exec 3<>"/dev/tcp/127.0.0.1/$port" || return 0
-  printf 'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
-    "$token" "${#1}" "$1" >&3
-  timeout 10 cat <&3 >/dev/null
+  printf 'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+    "$token" "$session_header" "${#1}" "$1" >&3
+  timeout 10 cat <&3 >"$work/answer"
+  cat "$work/answer" >>"$work/answers"
   exec 3<&-
+  if [ -z "$session" ]; then
+    session="$(tr -d '\r' <"$work/answer" | sed -n 's/^[Mm][Cc][Pp]-[Ss]ession-[Ii][Dd]: *//p' | head -n 1)"
+  fi
 }
 request '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"class-archive","version":"1"}}}'
-request '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"training__echo","arguments":{"text":"hello"}}}'
-request '{"jsonrpc":"2.0","id":3,"method":"tools/list"}'
+request '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+request '{"jsonrpc":"2.0","id":2,"method":"tools/list"}'
+request '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}'
+if ! grep -q '"text":"hello"' "$work/answer"; then
+  echo "class-archive: the training tool call was not answered; the archive covers less of the request path" >&2
+fi
 
 kill -TERM "$gateway_pid"
 wait "$gateway_pid"
