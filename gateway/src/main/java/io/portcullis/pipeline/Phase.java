@@ -22,8 +22,10 @@ public enum Phase {
   /** The upstream call and the relay of its answer: the terminal stage. */
   FORWARD;
 
+  private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
   /** The phase's name in metrics and audit records. */
   public String label() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return label;
   }
 }

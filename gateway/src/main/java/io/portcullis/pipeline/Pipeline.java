@@ -34,15 +34,37 @@ public final class Pipeline {
     return runFrom(0, exchange);
   }
 
-  private Future<Exchange> runFrom(int index, Exchange exchange) {
-    if (index == stages.size()) {
-      return Future.succeededFuture(exchange);
+  private Future<Exchange> runFrom(int first, Exchange exchange) {
+    // Stages that finish at once (most do) are chained in this loop rather than through futures:
+    // a request then allocates and dispatches a composition only where a stage really waits.
+    Exchange current = exchange;
+    for (int index = first; index < stages.size(); index++) {
+      Stage stage = stages.get(index);
+      long started = System.nanoTime();
+      Future<Exchange> done;
+      try {
+        done = stage.apply(current);
+      } catch (RuntimeException e) {
+        // As when each stage ran inside the one before's compose: a throwing stage fails the future.
+        done = Future.failedFuture(e);
+      }
+      Exchange input = current;
+      int following = index + 1;
+      if (!done.isComplete()) {
+        return done
+            .andThen(r -> input.audit().stage(stage.phase().label(), (System.nanoTime() - started) / 1_000))
+            .compose(next -> next.batch() == null ? runFrom(following, next) : fanOut(following, next));
+      }
+      input.audit().stage(stage.phase().label(), (System.nanoTime() - started) / 1_000);
+      if (done.failed()) {
+        return done;
+      }
+      current = done.result();
+      if (current.batch() != null) {
+        return fanOut(following, current);
+      }
     }
-    Stage stage = stages.get(index);
-    long started = System.nanoTime();
-    return stage.apply(exchange)
-        .andThen(r -> exchange.audit().stage(stage.phase().label(), (System.nanoTime() - started) / 1_000))
-        .compose(next -> next.batch() == null ? runFrom(index + 1, next) : fanOut(index + 1, next));
+    return Future.succeededFuture(current);
   }
 
   private Future<Exchange> fanOut(int index, Exchange exchange) {

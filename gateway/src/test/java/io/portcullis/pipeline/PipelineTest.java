@@ -186,6 +186,37 @@ class PipelineTest {
     }
 
     @Test
+    void aStageThatAnswersLaterHoldsTheRestBackUntilItHas() {
+      io.vertx.core.Promise<Exchange> later = io.vertx.core.Promise.promise();
+      Stage slowLogin = new Stage() {
+        @Override
+        public Phase phase() {
+          return Phase.AUTHENTICATE;
+        }
+
+        @Override
+        public Future<Exchange> apply(Exchange exchange) {
+          log.add("SlowLogin");
+          return later.future().map(e -> e.withTransport(e.protocolVersion() + ">SlowLogin", e.body()));
+        }
+      };
+      Pipeline pipeline = Pipeline.builder()
+          .add(new HostCheck(log)).add(slowLogin).add(new Decode(log)).add(new Deliver(log))
+          .build();
+      Exchange start = exchange();
+
+      Future<Exchange> result = pipeline.run(start);
+      assertThat(log).containsExactly("HostCheck", "SlowLogin");
+      assertThat(result.isComplete()).isFalse();
+
+      later.complete(start.withTransport("HostCheck", start.body()));
+
+      assertThat(log).containsExactly("HostCheck", "SlowLogin", "Decode", "Deliver");
+      assertThat(result.succeeded()).isTrue();
+      assertThat(result.result().protocolVersion()).isEqualTo("HostCheck>SlowLogin>Decode>Deliver");
+    }
+
+    @Test
     void theFirstFailureStopsThePipelineAndIsItsResult() {
       GatewayException refusal = new GatewayException(Failure.FORBIDDEN_ORIGIN, "Forbidden");
       Pipeline pipeline = Pipeline.builder()
