@@ -58,6 +58,8 @@ public final class JsonLinesFileSink implements AuditSink {
   private volatile boolean writable = true;
 
   // Owned by the writer thread.
+  private Path openFile;
+  private Object openFileKey;
   private String prev;
   private long nextSequence;
   private volatile FileChannel channel;
@@ -149,9 +151,6 @@ public final class JsonLinesFileSink implements AuditSink {
     }
     return closed.future();
   }
-
-  private Path openFile;
-  private Object openFileKey;
 
   private void run() {
     List<Pending> batch = new ArrayList<>();
@@ -391,34 +390,23 @@ public final class JsonLinesFileSink implements AuditSink {
 
   /** Completes written records with one hand-off per event loop, however many of its records the batch holds. */
   private static void completeAll(List<Pending> written) {
-    if (written.size() == 1) {
-      complete(written.get(0));
-      return;
-    }
     java.util.Map<Context, List<Pending>> byContext = new java.util.LinkedHashMap<>();
     for (Pending p : written) {
-      if (p.context() == null) {
-        p.promise().complete();
-      } else {
-        byContext.computeIfAbsent(p.context(), c -> new ArrayList<>()).add(p);
-      }
+      byContext.computeIfAbsent(p.context(), c -> new ArrayList<>()).add(p);
     }
-    byContext.forEach((context, mine) -> context.runOnContext(v -> mine.forEach(p -> p.promise().complete())));
-  }
-
-  private static void complete(Pending p) {
-    if (p.context() == null) {
-      p.promise().complete();
-    } else {
-      p.context().runOnContext(v -> p.promise().complete());
-    }
+    byContext.forEach((context, mine) -> onCallersContext(context, () -> mine.forEach(p -> p.promise().complete())));
   }
 
   private static void fail(Pending p, Throwable cause) {
-    if (p.context() == null) {
-      p.promise().fail(cause);
+    onCallersContext(p.context(), () -> p.promise().fail(cause));
+  }
+
+  /** Runs {@code settle} where the record's caller waits: its Vert.x context, or here when it had none. */
+  private static void onCallersContext(Context context, Runnable settle) {
+    if (context == null) {
+      settle.run();
     } else {
-      p.context().runOnContext(v -> p.promise().fail(cause));
+      context.runOnContext(v -> settle.run());
     }
   }
 }

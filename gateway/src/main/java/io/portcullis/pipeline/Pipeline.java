@@ -52,10 +52,10 @@ public final class Pipeline {
       int following = index + 1;
       if (!done.isComplete()) {
         return done
-            .andThen(r -> input.audit().stage(stage.phase().label(), (System.nanoTime() - started) / 1_000))
+            .andThen(r -> timed(input, stage, started))
             .compose(next -> next.batch() == null ? runFrom(following, next) : fanOut(following, next));
       }
-      input.audit().stage(stage.phase().label(), (System.nanoTime() - started) / 1_000);
+      timed(input, stage, started);
       if (done.failed()) {
         return done;
       }
@@ -65,6 +65,11 @@ public final class Pipeline {
       }
     }
     return Future.succeededFuture(current);
+  }
+
+  /** Records in the exchange's audit trail how long {@code stage} took since {@code started}. */
+  private static void timed(Exchange exchange, Stage stage, long started) {
+    exchange.audit().stage(stage.phase().label(), (System.nanoTime() - started) / 1_000);
   }
 
   private Future<Exchange> fanOut(int index, Exchange exchange) {

@@ -431,7 +431,16 @@ class AuditThroughGatewayTest {
   void theAccessLogHasOneLinePerRequestWrittenByTheAuditWriterAfterItsRecord() throws Exception {
     start("");
     Logger access = (Logger) LoggerFactory.getLogger("portcullis.access");
-    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    // Written after the answer was released: the test waits for the four lines (initialize,
+    // initialized, the call, the 401) as they are appended.
+    java.util.concurrent.CountDownLatch fourLines = new java.util.concurrent.CountDownLatch(4);
+    ListAppender<ILoggingEvent> lines = new ListAppender<>() {
+      @Override
+      protected void append(ILoggingEvent event) {
+        super.append(event);
+        fourLines.countDown();
+      }
+    };
     lines.start();
     access.addAppender(lines);
     List<ILoggingEvent> logged;
@@ -439,16 +448,9 @@ class AuditThroughGatewayTest {
       String session = openSession(VIEWER);
       assertThat(json(call(VIEWER, session, 2, "lookup", "{\"text\":\"x\"}")).has("result")).isTrue();
       assertThat(mcp.post(toolCall(3, "lookup", "{}")).session(session).send().statusCode()).isEqualTo(401);
-      // Written after the answer was released: wait for the four lines (initialize, initialized, the call, the 401).
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (true) {
-        synchronized (lines) {
-          logged = List.copyOf(lines.list);
-        }
-        if (logged.size() >= 4 || System.nanoTime() > deadline) {
-          break;
-        }
-        Thread.sleep(10);
+      assertThat(fourLines.await(10, TimeUnit.SECONDS)).as("four access lines").isTrue();
+      synchronized (lines) {
+        logged = List.copyOf(lines.list);
       }
     } finally {
       access.detachAppender(lines);

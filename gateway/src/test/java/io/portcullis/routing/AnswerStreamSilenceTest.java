@@ -26,12 +26,7 @@ class AnswerStreamSilenceTest {
   @BeforeAll
   void start() throws Exception {
     backend = RecordingMcpServer.start();
-    gateway = RunningGateway.start("""
-        server: {port: 0}
-        backends:
-          - name: recorder
-            http: {url: "%s", streamIdleTimeout: 400ms}
-        """.formatted(backend.url()));
+    gateway = RunningGateway.inFrontOf(backend.url(), "streamIdleTimeout: 400ms");
   }
 
   @AfterAll

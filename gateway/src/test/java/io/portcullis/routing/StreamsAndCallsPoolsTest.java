@@ -27,12 +27,7 @@ class StreamsAndCallsPoolsTest {
   @BeforeAll
   void start() throws Exception {
     backend = RecordingMcpServer.start();
-    gateway = RunningGateway.start("""
-        server: {port: 0}
-        backends:
-          - name: recorder
-            http: {url: "%s", maxConnections: 2, firstByteTimeout: 10s}
-        """.formatted(backend.url()));
+    gateway = RunningGateway.inFrontOf(backend.url(), "maxConnections: 2, firstByteTimeout: 10s");
   }
 
   @AfterAll

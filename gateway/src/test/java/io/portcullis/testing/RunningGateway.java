@@ -49,6 +49,21 @@ public final class RunningGateway implements AutoCloseable {
     }
   }
 
+  /**
+   * A gateway in front of one HTTP backend named {@code recorder} at {@code url}, with
+   * {@code httpOptions} (YAML flow-map entries, e.g. {@code "maxConnections: 2"}) added to its
+   * {@code http:} settings; everything else as {@link #start} gives it.
+   */
+  public static RunningGateway inFrontOf(String url, String httpOptions) throws Exception {
+    String options = httpOptions.isBlank() ? "" : ", " + httpOptions;
+    return start("""
+        server: {port: 0}
+        backends:
+          - name: recorder
+            http: {url: "%s"%s}
+        """.formatted(url, options));
+  }
+
   public String mcpUrl() {
     return "http://127.0.0.1:" + port + "/mcp";
   }

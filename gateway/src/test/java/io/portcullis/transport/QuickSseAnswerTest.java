@@ -31,12 +31,7 @@ class QuickSseAnswerTest {
   @BeforeAll
   void start() throws Exception {
     backend = RecordingMcpServer.start();
-    gateway = RunningGateway.start("""
-        server: {port: 0}
-        backends:
-          - name: recorder
-            http: {url: "%s"}
-        """.formatted(backend.url()));
+    gateway = RunningGateway.inFrontOf(backend.url(), "");
   }
 
   @AfterAll
