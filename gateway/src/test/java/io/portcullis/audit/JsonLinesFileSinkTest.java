@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.portcullis.config.AuditConfig;
 import io.portcullis.config.ByteSize;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -339,6 +341,188 @@ class JsonLinesFileSinkTest {
       AuditVerifier.Result result = verify();
       assertThat(result.intact()).isTrue();
       assertThat(result.records()).isEqualTo(threads * each);
+    }
+  }
+
+  @Nested
+  class OnAnEventLoop {
+    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    /** The thread of every append to the file, in order. */
+    private final List<String> appendedBy = new CopyOnWriteArrayList<>();
+
+    /** What a record call on an event loop returned: whether its future was complete then, and the future. */
+    private record Returned(boolean completeOnReturn, Future<Void> future) {}
+
+    @AfterEach
+    void closeVertx() throws Exception {
+      vertx.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+
+    private JsonLinesFileSink openWatched(AuditConfig config) throws Exception {
+      JsonLinesFileSink sink = open(config);
+      sink.beforeAppend = () -> appendedBy.add(Thread.currentThread().getName());
+      return sink;
+    }
+
+    private Returned recordOnLoop(AuditSink sink, String id, Runnable afterwards) throws Exception {
+      java.util.concurrent.CompletableFuture<Returned> returned = new java.util.concurrent.CompletableFuture<>();
+      vertx.getOrCreateContext().runOnContext(v -> {
+        Future<Void> future = sink.record(AuditEvents.toolCall(id), afterwards);
+        returned.complete(new Returned(future.isComplete(), future));
+      });
+      Returned r = returned.get(20, TimeUnit.SECONDS);
+      await(r.future());
+      return r;
+    }
+
+    private Returned recordOnLoop(AuditSink sink, String id) throws Exception {
+      return recordOnLoop(sink, id, null);
+    }
+
+    @Test
+    void aRecordFromALoopThatFindsTheWriterIdleIsInTheFileWhenRecordReturns() throws Exception {
+      JsonLinesFileSink sink = openWatched(config(AuditConfig.FSYNC_INTERVAL, 16, 1 << 20, Duration.ofDays(1), 100));
+      recordAll(sink, "e1"); // the writer opens the file
+
+      Returned second = recordOnLoop(sink, "e2");
+      Returned third = recordOnLoop(sink, "e3");
+
+      assertThat(second.completeOnReturn()).as("written before record() returned").isTrue();
+      assertThat(third.completeOnReturn()).isTrue();
+      assertThat(appendedBy).hasSize(3);
+      assertThat(appendedBy.get(0)).isEqualTo("portcullis-audit-writer");
+      assertThat(appendedBy.subList(1, 3)).allMatch(t -> t.startsWith("vert.x-eventloop-thread-"));
+      assertThat(eventIds()).containsExactly("e1", "e2", "e3");
+      assertThat(verify().intact()).isTrue();
+    }
+
+    @Test
+    void leavesOpeningAndRotatingFilesToTheWriter() throws Exception {
+      // 1 byte per file: every record needs a new file.
+      JsonLinesFileSink sink = openWatched(config(AuditConfig.FSYNC_INTERVAL, 16, 1, Duration.ofDays(1), 100));
+
+      Returned first = recordOnLoop(sink, "e1");
+      Returned second = recordOnLoop(sink, "e2");
+
+      assertThat(first.completeOnReturn()).isFalse();
+      assertThat(second.completeOnReturn()).isFalse();
+      assertThat(appendedBy).containsExactly("portcullis-audit-writer", "portcullis-audit-writer");
+      assertThat(files()).hasSize(2);
+      assertThat(verify().intact()).isTrue();
+    }
+
+    @Test
+    void withFsyncAlwaysEveryRecordGoesThroughTheWriter() throws Exception {
+      JsonLinesFileSink sink = openWatched(config(AuditConfig.FSYNC_ALWAYS, 16, 1 << 20, Duration.ofDays(1), 100));
+      recordAll(sink, "e1");
+
+      Returned second = recordOnLoop(sink, "e2");
+
+      assertThat(second.completeOnReturn()).isFalse();
+      assertThat(appendedBy).containsOnly("portcullis-audit-writer");
+      assertThat(eventIds()).containsExactly("e1", "e2");
+    }
+
+    @Test
+    void afterASlowWriteLoopsLeaveRecordsToTheWriterForTheBackOff() throws Exception {
+      JsonLinesFileSink sink = openWatched(config(AuditConfig.FSYNC_NEVER, 16, 1 << 20, Duration.ofDays(1), 100));
+      recordAll(sink, "e1");
+      java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
+      sink.beforeAppend = () -> {
+        appendedBy.add(Thread.currentThread().getName());
+        if (Thread.currentThread().getName().startsWith("vert.x-eventloop") && stalled.compareAndSet(false, true)) {
+          sleep(JsonLinesFileSink.SLOW_WRITE.toMillis() + 20); // a disk that stalls once
+        }
+      };
+
+      Returned slow = recordOnLoop(sink, "e2");
+      Returned duringBackOff = recordOnLoop(sink, "e3");
+      clock.advance(JsonLinesFileSink.SLOW_WRITE_BACK_OFF);
+      Returned afterBackOff = recordOnLoop(sink, "e4");
+
+      assertThat(slow.completeOnReturn()).isTrue();
+      assertThat(duringBackOff.completeOnReturn()).isFalse();
+      assertThat(afterBackOff.completeOnReturn()).isTrue();
+      assertThat(appendedBy.get(1)).startsWith("vert.x-eventloop-thread-");
+      assertThat(appendedBy.get(2)).isEqualTo("portcullis-audit-writer");
+      assertThat(appendedBy.get(3)).startsWith("vert.x-eventloop-thread-");
+      assertThat(eventIds()).containsExactly("e1", "e2", "e3", "e4");
+      assertThat(verify().intact()).isTrue();
+    }
+
+    @Test
+    void followUpsOfRecordsWrittenByALoopRunOnTheWriterThreadAfterTheirRecord() throws Exception {
+      JsonLinesFileSink sink = openWatched(config(AuditConfig.FSYNC_INTERVAL, 16, 1 << 20, Duration.ofDays(1), 100));
+      recordAll(sink, "e1");
+      java.util.concurrent.CompletableFuture<String> ranOn = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<List<String>> inTheFile = new java.util.concurrent.CompletableFuture<>();
+
+      Returned second = recordOnLoop(sink, "e2", () -> {
+        ranOn.complete(Thread.currentThread().getName());
+        try {
+          inTheFile.complete(eventIds());
+        } catch (Exception e) {
+          inTheFile.completeExceptionally(e);
+        }
+      });
+
+      assertThat(second.completeOnReturn()).isTrue();
+      assertThat(ranOn.get(20, TimeUnit.SECONDS)).isEqualTo("portcullis-audit-writer");
+      assertThat(inTheFile.get(20, TimeUnit.SECONDS)).containsExactly("e1", "e2");
+    }
+
+    @Test
+    void loopsAndOtherThreadsAtOnceMakeOneIntactChainAcrossRotatedFiles() throws Exception {
+      JsonLinesFileSink sink = openWatched(config(AuditConfig.FSYNC_NEVER, 8, 20_000, Duration.ofDays(1), 1000));
+      int each = 300;
+      List<Future<Void>> all = new CopyOnWriteArrayList<>();
+      java.util.concurrent.CountDownLatch loopsDone = new java.util.concurrent.CountDownLatch(2);
+      for (int l = 0; l < 2; l++) {
+        int n = l;
+        // Two contexts on a pool of two loops: one per loop.
+        vertx.getOrCreateContext().runOnContext(v -> recordFromLoop(sink, "loop" + n + "-", 0, each, all, loopsDone));
+      }
+      Thread thread = new Thread(() -> {
+        for (int i = 0; i < each; i++) {
+          all.add(sink.record(AuditEvents.toolCall("thread-" + i)));
+          if (i % 10 == 9) {
+            sleep(1); // bursts, with moments when the writer is idle and loops write themselves
+          }
+        }
+      });
+      thread.start();
+      thread.join();
+      assertThat(loopsDone.await(20, TimeUnit.SECONDS)).isTrue();
+      for (Future<Void> f : all) {
+        await(f);
+      }
+
+      assertThat(eventIds()).hasSize(3 * each).doesNotHaveDuplicates();
+      assertThat(files()).hasSizeGreaterThan(1);
+      AuditVerifier.Result result = verify();
+      assertThat(result.intact()).isTrue();
+      assertThat(result.records()).isEqualTo(3 * each);
+      assertThat(appendedBy).as("both the loops and the writer appended")
+          .anyMatch(t -> t.startsWith("vert.x-eventloop-thread-")).contains("portcullis-audit-writer");
+    }
+
+    /** Records one at a time from the current loop, a millisecond apart, so that the others interleave. */
+    private void recordFromLoop(AuditSink sink, String prefix, int i, int each, List<Future<Void>> all,
+        java.util.concurrent.CountDownLatch done) {
+      if (i == each) {
+        done.countDown();
+        return;
+      }
+      all.add(sink.record(AuditEvents.toolCall(prefix + i)));
+      vertx.setTimer(1, t -> recordFromLoop(sink, prefix, i + 1, each, all, done));
+    }
+
+    private static void sleep(long millis) {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
