@@ -19,11 +19,10 @@ public interface AuditSink {
 
   /**
    * Queues one record like {@link #record(AuditEvent)}, and runs {@code afterwards} (if not null)
-   * once the record's write was attempted, whether or not it succeeded, and after the sink released
-   * the record's future (completed it, or handed its completion to the caller's context): for work
-   * about the request that its answer need not wait for, such as the access log. Which thread runs
-   * it is the sink's choice ({@link JsonLinesFileSink}: its writer thread, never the caller's event
-   * loop; {@link StdoutSink}: the caller's). It must not block, and its failures are only logged.
+   * once the record's write was attempted, whether or not it succeeded, on the thread that wrote it
+   * and after the sink released the record's future (completed it, or handed its completion to the
+   * caller's context): for work about the request that its answer need
+   * not wait for, such as the access log. It must not block, and its failures are only logged.
    */
   Future<Void> record(AuditEvent event, Runnable afterwards);
 

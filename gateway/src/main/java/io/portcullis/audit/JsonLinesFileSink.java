@@ -17,30 +17,18 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The default sink: JSON lines in rotated files. Up to {@code queueCapacity} records wait for the
- * writer thread; past that, records wait behind them in arrival order and their futures complete
- * later, so a slow disk slows requests down rather than losing records. With fsync {@code always} a
- * future completes after the record is forced to disk; with {@code interval} or {@code never} it
- * completes once the record is handed to the operating system. On opening, the chain continues
- * from the last record of the newest file in the directory. Records that arrive together are
- * written to their file with one system call, and share one force.
- *
- * <p><b>Where a record is written.</b> With {@code interval} or {@code never}, an event loop whose
- * record finds the writer idle appends the line to the open file itself, and its future is complete
- * when {@code record} returns: handing the record to the writer thread and its completion back to
- * the loop costs two thread wake-ups, which measured 40–80 µs of a tool call's p50 at 1,000
- * calls/s (benchmarks/README.md), far more than the write. That write only copies the line into the page cache; anything
- * that can take long stays on the writer thread: a force, opening or rotating a file, pruning old
- * ones, a record behind others in the queue. If such a write still takes {@link #SLOW_WRITE} (the
- * loop lost its core to other threads, or the disk stalled), event loops leave every record to the
- * writer for {@link #SLOW_WRITE_BACK_OFF}: a stalled disk holds up one loop once, not every
- * request. Follow-ups (the access log) always run on the writer thread; those
- * of records written by a loop run within {@link #FOLLOW_UP_DELAY}, several per wake-up.
+ * The default sink: JSON lines in rotated files, written by one dedicated thread so that no event
+ * loop waits on the disk. Up to {@code queueCapacity} records wait for the writer; past that,
+ * records wait behind them in arrival order and their futures complete later, so a slow disk slows
+ * requests down rather than losing records. With fsync {@code always} a future completes after the
+ * record is forced to disk; with {@code interval}
+ * or {@code never} it completes once the record is handed to the operating system. On opening, the
+ * chain continues from the last record of the newest file in the directory. Records that arrive
+ * together are written to their file with one system call, and share one force.
  *
  * <p>With {@code interval}, a second thread forces the open file once per interval while the
  * writer goes on writing: a record never waits behind a periodic fsync (which takes
@@ -50,15 +38,6 @@ public final class JsonLinesFileSink implements AuditSink {
   private static final Logger LOG = LoggerFactory.getLogger(JsonLinesFileSink.class);
 
   private enum Fsync { ALWAYS, INTERVAL, NEVER }
-
-  /** A write by an event loop that takes longer than this sends records to the writer thread for a while. */
-  static final Duration SLOW_WRITE = Duration.ofMillis(5);
-  /** A write by an event loop this slow is the disk stalling, and logged as a warning. */
-  static final Duration STALLED_WRITE = Duration.ofMillis(100);
-  /** How long event loops leave every record to the writer thread after a slow write. */
-  static final Duration SLOW_WRITE_BACK_OFF = Duration.ofSeconds(10);
-  /** At most this long between an event loop's write and its record's follow-up. */
-  static final Duration FOLLOW_UP_DELAY = Duration.ofMillis(20);
 
   private record Pending(AuditEvent event, Promise<Void> promise, Context context, Runnable afterwards) {}
 
@@ -74,20 +53,11 @@ public final class JsonLinesFileSink implements AuditSink {
   private final Object lock = new Object();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
-  /** Follow-ups of records written by event loops, for the writer to run (guarded by lock). */
-  private final ArrayDeque<Runnable> followUps = new ArrayDeque<>();
-  private long followUpsDueNanos;
-  /** Whether the writer waits with no deadline (guarded by lock): a first follow-up must wake it to set one. */
-  private boolean writerWaitsForever;
-  /** Held while the file is written: by the writer for a batch, or by an event loop for its record. */
-  private final ReentrantLock fileLock = new ReentrantLock();
-  /** Until when (clock millis) event loops leave their records to the writer, after a slow write. */
-  private volatile long loopWritesResumeAt;
   private final Promise<Void> closed = Promise.promise();
   private boolean closing;
   private volatile boolean writable = true;
 
-  // Guarded by fileLock.
+  // Owned by the writer thread.
   private Path openFile;
   private Object openFileKey;
   private String prev;
@@ -99,8 +69,6 @@ public final class JsonLinesFileSink implements AuditSink {
   private Thread syncer;
   /** Runs just before each periodic force (tests make the disk slow with it). */
   volatile Runnable beforeIntervalForce = () -> { };
-  /** Runs just before each append to the file, on the thread that appends (tests watch and slow it). */
-  volatile Runnable beforeAppend = () -> { };
 
   private JsonLinesFileSink(AuditFiles files, AuditConfig config, Clock clock, String prev, long nextSequence) {
     this.files = files;
@@ -146,11 +114,7 @@ public final class JsonLinesFileSink implements AuditSink {
 
   @Override
   public Future<Void> record(AuditEvent event, Runnable afterwards) {
-    Context context = Vertx.currentContext();
-    Pending pending = new Pending(event, Promise.promise(), context, afterwards);
-    if (mayWriteOnThisLoop(context) && writeOnThisLoop(pending)) {
-      return pending.promise().future();
-    }
+    Pending pending = new Pending(event, Promise.promise(), Vertx.currentContext(), afterwards);
     synchronized (lock) {
       if (closing) {
         Future<Void> refused = Future.failedFuture(new AuditWriteException("the audit sink on " + files.directory() + " is closed", null));
@@ -188,93 +152,8 @@ public final class JsonLinesFileSink implements AuditSink {
     return closed.future();
   }
 
-  private boolean mayWriteOnThisLoop(Context context) {
-    if (fsync == Fsync.ALWAYS || context == null || !context.isEventLoopContext() || !Context.isOnEventLoopThread()) {
-      return false;
-    }
-    long resumeAt = loopWritesResumeAt;
-    return resumeAt == 0 || clock.millis() >= resumeAt;
-  }
-
-  /**
-   * Writes the record on the calling event loop if the writer is idle and the record goes into the
-   * open file as it is; returns false, having written nothing, when the writer must do it.
-   */
-  private boolean writeOnThisLoop(Pending pending) {
-    synchronized (lock) {
-      if (closing || !queue.isEmpty() || !waiting.isEmpty() || !fileLock.tryLock()) {
-        return false;
-      }
-    }
-    long began = System.nanoTime();
-    boolean written;
-    try {
-      written = appendOne(pending);
-    } finally {
-      fileLock.unlock();
-    }
-    if (!written) {
-      return false;
-    }
-    long tookMillis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-    if (tookMillis >= SLOW_WRITE.toMillis()) {
-      loopWritesResumeAt = clock.millis() + SLOW_WRITE_BACK_OFF.toMillis();
-      // A few milliseconds is usually the loop losing its core to other threads under load (then the
-      // writer's batching is the better choice anyway); far more is the disk, which operators must hear of.
-      if (tookMillis >= STALLED_WRITE.toMillis()) {
-        LOG.warn("an audit write took {} ms on an event loop; the writer thread takes every record for the next {} s",
-            tookMillis, SLOW_WRITE_BACK_OFF.toSeconds());
-      } else {
-        LOG.debug("an audit write took {} ms on an event loop; the writer thread takes every record for the next {} s",
-            tookMillis, SLOW_WRITE_BACK_OFF.toSeconds());
-      }
-    }
-    if (pending.afterwards() != null) {
-      synchronized (lock) {
-        if (followUps.isEmpty()) {
-          followUpsDueNanos = System.nanoTime() + FOLLOW_UP_DELAY.toNanos();
-          if (writerWaitsForever) {
-            lock.notifyAll();
-          }
-        }
-        // Otherwise no wake-up: the writer runs them all by the first one's due time.
-        followUps.add(pending.afterwards());
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Appends one record to the open file and settles it, if that needs no file opened, rotated or
-   * forced; false if it does (nothing was written then). The caller holds fileLock.
-   */
-  private boolean appendOne(Pending pending) {
-    if (channel == null || !stillInPlace()) {
-      return false;
-    }
-    HashChain.Sealed sealed = HashChain.seal(pending.event(), prev);
-    byte[] line = sealed.bytes();
-    if (!fits(0, line.length)) {
-      return false;
-    }
-    try {
-      append(List.of(line), line.length);
-    } catch (IOException e) {
-      writable = false;
-      LOG.warn("audit record {} not written: {}", pending.event().eventId(), e.toString());
-      pending.promise().fail(new AuditWriteException("audit record " + pending.event().eventId()
-          + " could not be written to " + files.directory() + ": " + e, e));
-      return true;
-    }
-    prev = sealed.hash();
-    writable = true;
-    pending.promise().complete();
-    return true;
-  }
-
   private void run() {
     List<Pending> batch = new ArrayList<>();
-    List<Runnable> later = new ArrayList<>();
     while (true) {
       boolean stop;
       synchronized (lock) {
@@ -288,26 +167,14 @@ public final class JsonLinesFileSink implements AuditSink {
         while (queue.size() < capacity && !waiting.isEmpty()) {
           queue.add(waiting.poll());
         }
-        later.addAll(followUps);
-        followUps.clear();
         stop = closing && batch.isEmpty() && queue.isEmpty();
       }
-      if (!batch.isEmpty()) {
-        fileLock.lock();
-        try {
-          write(batch);
-        } finally {
-          fileLock.unlock();
-        }
-      }
-      // The answers were released by write() (or by the loop that wrote them); what may come after
-      // them runs now, on this thread.
-      later.forEach(Afterwards::run);
+      write(batch);
+      // The answers were released by write(); what may come after them runs now, on this thread.
       for (Pending p : batch) {
         Afterwards.run(p.afterwards());
       }
       batch.clear();
-      later.clear();
       if (stop) {
         finish();
         return;
@@ -315,23 +182,9 @@ public final class JsonLinesFileSink implements AuditSink {
     }
   }
 
-  /** Waits for records, for closing, or until the oldest waiting follow-up is due. */
   private void awaitWork() throws InterruptedException {
     while (queue.isEmpty() && !closing) {
-      if (followUps.isEmpty()) {
-        writerWaitsForever = true;
-        try {
-          lock.wait();
-        } finally {
-          writerWaitsForever = false;
-        }
-        continue;
-      }
-      long left = followUpsDueNanos - System.nanoTime();
-      if (left <= 0) {
-        return;
-      }
-      java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+      lock.wait();
     }
   }
 
@@ -429,7 +282,6 @@ public final class JsonLinesFileSink implements AuditSink {
     if (channel == null) {
       openNext();
     }
-    beforeAppend.run();
     long start = size;
     ByteBuffer[] buffers = new ByteBuffer[lines.size()];
     for (int i = 0; i < buffers.length; i++) {
@@ -529,12 +381,7 @@ public final class JsonLinesFileSink implements AuditSink {
   }
 
   private void finish() {
-    fileLock.lock();
-    try {
-      closeChannel();
-    } finally {
-      fileLock.unlock();
-    }
+    closeChannel();
     closed.tryComplete();
     if (syncer != null) {
       syncer.interrupt();
