@@ -173,6 +173,9 @@ public final class LoadHarness {
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
+    // Ctrl-C, or a kill of the harness, must not leave gateways, nginx or OPA running on loopback.
+    Runtime.getRuntime().addShutdownHook(new Thread(
+        () -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroy), "stop-children"));
     new Run(o).run();
   }
 
