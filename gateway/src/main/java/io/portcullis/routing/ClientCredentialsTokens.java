@@ -5,6 +5,7 @@ import io.portcullis.config.ClientCredentialsConfig;
 import io.portcullis.mcp.JsonRpcCodec;
 import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
+import io.portcullis.pipeline.SharedWork;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -62,7 +63,7 @@ final class ClientCredentialsTokens {
         }
       });
     }
-    return fetching;
+    return SharedWork.forCaller(fetching);
   }
 
   /** The backend refused {@code used}: the next {@link #current()} fetches another. */

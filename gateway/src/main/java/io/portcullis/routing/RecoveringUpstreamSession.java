@@ -7,6 +7,7 @@ import io.portcullis.mcp.JsonRpcResponse;
 import io.portcullis.mcp.McpMethods;
 import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
+import io.portcullis.pipeline.SharedWork;
 import io.portcullis.transport.GatewaySession;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
@@ -94,7 +95,7 @@ final class RecoveringUpstreamSession implements UpstreamSession {
       return Future.succeededFuture(current);
     }
     if (reopening != null && reopeningFrom == lost) {
-      return reopening;
+      return SharedWork.forCaller(reopening);
     }
     if (session.isClosed() || session.initializeRequest() == null) {
       return Future.failedFuture(new GatewayException(Failure.SESSION_NOT_FOUND, "the session ended"));
@@ -117,6 +118,6 @@ final class RecoveringUpstreamSession implements UpstreamSession {
         reopening = null;
       }
     });
-    return reopening;
+    return SharedWork.forCaller(reopening);
   }
 }

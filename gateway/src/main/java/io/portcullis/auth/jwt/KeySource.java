@@ -2,6 +2,7 @@ package io.portcullis.auth.jwt;
 
 import io.portcullis.auth.fetch.FetchException;
 import io.portcullis.auth.fetch.GuardedFetcher;
+import io.portcullis.pipeline.SharedWork;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
@@ -62,11 +63,11 @@ final class KeySource {
       failure = lastFailure;
     }
     if (known == null) {
-      return mayRefetch || failure == null ? refresh().map(fresh -> select(fresh, kid, algorithm))
+      return mayRefetch || failure == null ? SharedWork.forCaller(refresh()).map(fresh -> select(fresh, kid, algorithm))
           : Future.failedFuture(new FetchException(failure));
     }
     if (known.isEmpty()) {
-      return mayRefetch ? refresh().map(fresh -> select(fresh, kid, algorithm)) : Future.succeededFuture(known);
+      return mayRefetch ? SharedWork.forCaller(refresh()).map(fresh -> select(fresh, kid, algorithm)) : Future.succeededFuture(known);
     }
     if (stale && mayRefetch) {
       refresh().onFailure(e -> LOG.warn("could not refresh the keys of {}, keeping the known ones: {}", issuer, e.getMessage()));
