@@ -3,6 +3,7 @@ package io.portcullis.policy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -42,6 +43,8 @@ public final class WasmPolicyEngine implements PolicyEngine {
   private volatile String lastError;
   private volatile String fingerprint;
   private volatile boolean stopped;
+  /** The reload under way (building with opa into the cache directory), if any. */
+  private volatile Future<Void> reloading = Future.succeededFuture();
   private long watchTimer = -1;
 
   /**
@@ -230,6 +233,7 @@ public final class WasmPolicyEngine implements PolicyEngine {
     return new PolicyStatus(pool != null, pool == null ? NO_REVISION : pool.bundle().revision(), lastError);
   }
 
+  /** Stops watching and releases the policy; completes once a reload under way has finished too. */
   @Override
   public Future<Void> stop() {
     stopped = true;
@@ -240,7 +244,9 @@ public final class WasmPolicyEngine implements PolicyEngine {
     if (pool != null) {
       pool.close();
     }
-    return Future.succeededFuture();
+    // A reload that finishes after this closes what it built (swap sees stopped); waiting for it
+    // means nothing writes to the build cache once the engine has stopped.
+    return reloading;
   }
 
   /** Blocking: builds the directory and loads the bundle's first instance. */
@@ -254,16 +260,28 @@ public final class WasmPolicyEngine implements PolicyEngine {
     if (stopped || !checking.compareAndSet(false, true)) {
       return;
     }
+    Promise<Void> finished = Promise.promise();
+    reloading = finished.future();
+    // Read after publishing the reload: either stop() waits for it, or it sees stop() and never starts.
+    if (stopped) {
+      checking.set(false);
+      finished.complete();
+      return;
+    }
     vertx.executeBlocking(this::reloadIfChanged, false).onComplete(ar -> {
       checking.set(false);
-      if (ar.failed()) {
-        String why = PolicyJson.why(ar.cause());
-        if (!why.equals(lastError)) {
-          LOG.warn("policy reload failed, keeping revision {}: {}", revision(), why);
+      try {
+        if (ar.failed()) {
+          String why = PolicyJson.why(ar.cause());
+          if (!why.equals(lastError)) {
+            LOG.warn("policy reload failed, keeping revision {}: {}", revision(), why);
+          }
+          lastError = why;
+        } else if (ar.result() != null) {
+          swap(ar.result());
         }
-        lastError = why;
-      } else if (ar.result() != null) {
-        swap(ar.result());
+      } finally {
+        finished.complete();
       }
     });
   }

@@ -369,6 +369,27 @@ class WasmPolicyEngineTest {
   @Nested
   class HotReload {
     @Test
+    void stoppingWaitsForARebuildUnderWayToFinish() throws Exception {
+      Path dir = PolicyDirs.fixtureCopy(tmp);
+      Path runs = tmp.resolve("opa-runs");
+      Path slowOpa = tmp.resolve("slow-opa");
+      PolicyDirs.write(slowOpa, "#!/bin/sh\necho start >> '" + runs + "'\nsleep 1\n'" + PolicyDirs.opa() + "' \"$@\"\nrc=$?\n"
+          + "echo end >> '" + runs + "'\nexit $rc\n");
+      assertThat(slowOpa.toFile().setExecutable(true)).isTrue();
+      WasmPolicyEngine engine = engine(dir, slowOpa, true);
+      engine.start().await(60, TimeUnit.SECONDS);
+      Path rego = dir.resolve("mcp").resolve("authz.rego");
+
+      PolicyDirs.write(rego, Files.readString(rego) + "\nedited_while_running := true\n");
+      Eventually.await(vertx, Duration.ofSeconds(10), "the rebuild began",
+          () -> vertx.executeBlocking(() -> Files.readAllLines(runs).size() == 3));
+      engine.stop().await(20, TimeUnit.SECONDS);
+
+      // Nothing of the engine is still writing into the build cache once stop() has completed.
+      assertThat(Files.readAllLines(runs)).containsExactly("start", "end", "start", "end");
+    }
+
+    @Test
     void anEditedRuleIsInForceWithinSecondsUnderANewRevision() throws Exception {
       Path dir = PolicyDirs.fixtureCopy(tmp);
       WasmPolicyEngine engine = started(dir, true);
