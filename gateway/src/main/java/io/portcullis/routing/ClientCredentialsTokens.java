@@ -52,9 +52,12 @@ final class ClientCredentialsTokens {
     if (token != null && System.currentTimeMillis() < token.refreshAtMillis()) {
       return Future.succeededFuture(token.value());
     }
-    if (fetching == null) {
+    Future<String> shared = fetching;
+    if (shared == null) {
       Future<String> started = fetch();
+      shared = started;
       fetching = started;
+      // Clears it at once if the fetch failed at once (the request could not even be made).
       started.onComplete(r -> {
         synchronized (this) {
           if (fetching == started) {
@@ -63,7 +66,7 @@ final class ClientCredentialsTokens {
         }
       });
     }
-    return SharedWork.forCaller(fetching);
+    return SharedWork.forCaller(shared);
   }
 
   /** The backend refused {@code used}: the next {@link #current()} fetches another. */

@@ -145,7 +145,8 @@ class AuthenticationTest {
     }
 
     double authFailures(String cause) throws Exception {
-      String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+      // HTTP/1.1 as scrapers speak it: the JDK client's default h2c upgrade once read this answer as HTTP/2 frames in CI.
+      String scrape = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + gateway.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
       return scrape.lines().filter(l -> l.startsWith("portcullis_auth_failures_total{cause=\"" + cause + "\"}"))
           .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
