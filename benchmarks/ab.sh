@@ -74,7 +74,7 @@ run() {
 summary="$out/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 for ((i = 1; i <= rounds; i++)); do
   for side in A B; do
-    if [ "$side" = A ]; then dir="$dir_a"; rev="$rev_a"; else dir="$dir_b"; rev="$rev_b"; fi
+    if [ "$side" = A ]; then dir="$dir_a"; else dir="$dir_b"; fi
     run "$dir" "ab-$side-$i" | sed "s/^/$side $i /" | tee -a "$summary"
   done
 done

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,11 +38,10 @@ public final class WasmPolicyEngine implements PolicyEngine {
   private final int decisionCacheEntries;
   private volatile DecisionCache cache;
   private final AtomicReference<WasmInstancePool> current = new AtomicReference<>();
-  private final AtomicBoolean checking = new AtomicBoolean();
   private volatile String lastError;
   private volatile String fingerprint;
   private volatile boolean stopped;
-  /** The reload under way (building with opa into the cache directory), if any. */
+  /** The latest reload (building with opa into the cache directory); incomplete while one is under way. */
   private volatile Future<Void> reloading = Future.succeededFuture();
   private long watchTimer = -1;
 
@@ -257,19 +255,18 @@ public final class WasmPolicyEngine implements PolicyEngine {
 
   /** One watch tick: when the directory's files changed, rebuild, test-load, and swap. */
   private void check() {
-    if (stopped || !checking.compareAndSet(false, true)) {
+    // Ticks come from one timer, so on one thread: a tick finding a reload under way skips.
+    if (stopped || !reloading.isComplete()) {
       return;
     }
     Promise<Void> finished = Promise.promise();
     reloading = finished.future();
     // Read after publishing the reload: either stop() waits for it, or it sees stop() and never starts.
     if (stopped) {
-      checking.set(false);
       finished.complete();
       return;
     }
     vertx.executeBlocking(this::reloadIfChanged, false).onComplete(ar -> {
-      checking.set(false);
       try {
         if (ar.failed()) {
           String why = PolicyJson.why(ar.cause());
