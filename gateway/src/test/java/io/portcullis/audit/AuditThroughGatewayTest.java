@@ -437,6 +437,9 @@ class AuditThroughGatewayTest {
     ListAppender<ILoggingEvent> lines = new ListAppender<>() {
       @Override
       protected void append(ILoggingEvent event) {
+        // Logback names an event's thread when first asked: ask now, on the thread that logs it,
+        // not later on the test's thread.
+        event.prepareForDeferredProcessing();
         super.append(event);
         fourLines.countDown();
       }
