@@ -2,6 +2,7 @@ package io.portcullis.oauth;
 
 import io.portcullis.auth.PublicEndpoint;
 import io.portcullis.config.OAuthServerConfig;
+import io.portcullis.pipeline.SharedWork;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
@@ -161,7 +162,7 @@ final class TokenEndpoint {
     if (refresh.spentAt() > 0) {
       Recent recent = recentRotations.get(hash);
       if (recent != null && recent.until() >= now) {
-        recent.answer().onComplete(r -> answer(ctx, r.succeeded() ? r.result() : null));
+        SharedWork.forCaller(recent.answer()).onComplete(r -> answer(ctx, r.succeeded() ? r.result() : null));
         return;
       }
       store.revokeFamily(refresh.family(), accessTokensUntil());

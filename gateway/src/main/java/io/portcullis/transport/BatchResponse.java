@@ -22,11 +22,12 @@ import java.util.Map;
  * The one HTTP response to a JSON-RPC batch (protocol 2025-03-26). A batch of notifications and
  * responses only is answered 202 once all were accepted (or with the first failure). A batch with
  * requests is answered as one SSE stream carrying every request's messages as they come, each
- * failure as an error event for its request; it ends when every element is done. All on the
- * request's event loop.
+ * failure as an error event for its request; it ends when every element is done. Every element's
+ * answer, whatever thread it comes on, is handled on the request's event loop.
  */
 final class BatchResponse {
   private final HttpServerResponse response;
+  private final ConnectionThread thread;
   private final List<JsonRpcMessage> batch;
   private final boolean hasRequests;
   private final List<ReadStream<Outbound>> paused = new ArrayList<>();
@@ -34,29 +35,34 @@ final class BatchResponse {
   private int pending;
   private GatewayException firstFailure;
 
-  BatchResponse(HttpServerResponse response, List<JsonRpcMessage> batch) {
+  BatchResponse(HttpServerResponse response, ConnectionThread thread, List<JsonRpcMessage> batch) {
     this.response = response;
+    this.thread = thread;
     this.batch = batch;
     this.pending = batch.size();
     this.hasRequests = batch.stream().anyMatch(m -> m instanceof JsonRpcRequest);
     if (hasRequests) {
-      response.setChunked(true)
-          .putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.TEXT_EVENT_STREAM)
-          .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache, no-transform");
-      response.writeHead();
-      response.drainHandler(v -> {
-        List<ReadStream<Outbound>> resume = List.copyOf(paused);
-        paused.clear();
-        resume.forEach(ReadStream::resume);
-      });
-      // A client that goes away abandons every reply still coming; paused ones run out unwritten.
-      response.closeHandler(v -> {
-        List.copyOf(relayed).forEach(r -> r.abandon().run());
-        List<ReadStream<Outbound>> stuck = List.copyOf(paused);
-        paused.clear();
-        stuck.forEach(ReadStream::resume);
-      });
+      thread.run(this::startStream);
     }
+  }
+
+  private void startStream() {
+    response.setChunked(true)
+        .putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.TEXT_EVENT_STREAM)
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache, no-transform");
+    response.writeHead();
+    response.drainHandler(v -> {
+      List<ReadStream<Outbound>> resume = List.copyOf(paused);
+      paused.clear();
+      resume.forEach(ReadStream::resume);
+    });
+    // A client that goes away abandons every reply still coming; paused ones run out unwritten.
+    response.closeHandler(v -> {
+      List.copyOf(relayed).forEach(r -> r.abandon().run());
+      List<ReadStream<Outbound>> stuck = List.copyOf(paused);
+      paused.clear();
+      stuck.forEach(ReadStream::resume);
+    });
   }
 
   List<ClientReply> slots() {
@@ -95,27 +101,33 @@ final class BatchResponse {
 
     @Override
     public void accepted() {
-      finish();
+      thread.run(this::finish);
     }
 
     @Override
     public void sessionEnded() {
-      finish();
+      thread.run(this::finish);
     }
 
     @Override
     public void answer(JsonRpcMessage message, Map<String, String> headers) {
-      write(message);
-      finish();
+      thread.run(() -> {
+        write(message);
+        finish();
+      });
     }
 
     @Override
     public Future<Void> relay(Reply reply, GatewaySession session) {
+      return thread.call(() -> relayOnLoop(reply, session));
+    }
+
+    private Future<Void> relayOnLoop(Reply reply, GatewaySession session) {
       Promise<Void> relayed = Promise.promise();
       BatchResponse.this.relayed.add(reply);
       ReadStream<Outbound> messages = reply.messages();
       session.streamOpened();
-      messages.handler(out -> {
+      messages.handler(thread.bind(out -> {
         if (out.message() != null) {
           write(out.message());
         }
@@ -123,9 +135,9 @@ final class BatchResponse {
           messages.pause();
           paused.add(messages);
         }
-      });
-      messages.endHandler(v -> relayed.tryComplete());
-      messages.exceptionHandler(relayed::tryFail);
+      }));
+      messages.endHandler(thread.bind(v -> relayed.tryComplete()));
+      messages.exceptionHandler(thread.bind(relayed::tryFail));
       return relayed.future().onComplete(r -> {
         session.streamClosed();
         if (r.failed()) {
@@ -139,12 +151,14 @@ final class BatchResponse {
     @Override
     public void fail(Throwable error) {
       GatewayException failure = ErrorResponder.normalise(error);
-      if (element instanceof JsonRpcRequest request) {
-        write(ErrorResponder.asJsonRpc(failure, request.id()));
-      } else if (firstFailure == null) {
-        firstFailure = failure;
-      }
-      finish();
+      thread.run(() -> {
+        if (element instanceof JsonRpcRequest request) {
+          write(ErrorResponder.asJsonRpc(failure, request.id()));
+        } else if (firstFailure == null) {
+          firstFailure = failure;
+        }
+        finish();
+      });
     }
 
     @Override

@@ -11,10 +11,14 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.Map;
 
-/** The reply to a POST that carried one message: the HTTP response is that message's alone. */
+/**
+ * The reply to a POST that carried one message: the HTTP response is that message's alone. Made on
+ * the request's event loop; whatever thread answers, the response is written from that loop.
+ */
 public final class HttpReply implements ClientReply {
   private final HttpServerResponse response;
   private final boolean standaloneStream;
+  private final ConnectionThread thread = ConnectionThread.current();
 
   /** @param standaloneStream whether this is the reply to a GET (a stream of its own) rather than to a POSTed request */
   public HttpReply(HttpServerResponse response, boolean standaloneStream) {
@@ -24,32 +28,34 @@ public final class HttpReply implements ClientReply {
 
   @Override
   public void accepted() {
-    response.setStatusCode(202).end();
+    thread.run(() -> response.setStatusCode(202).end());
   }
 
   @Override
   public void sessionEnded() {
-    response.setStatusCode(200).end();
+    thread.run(() -> response.setStatusCode(200).end());
   }
 
   @Override
   public void answer(JsonRpcMessage message, Map<String, String> headers) {
-    headers.forEach(response::putHeader);
-    response.putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON).end(JsonRpcCodec.encode(message));
+    thread.run(() -> {
+      headers.forEach(response::putHeader);
+      response.putHeader(HttpHeaders.CONTENT_TYPE, McpHeaders.APPLICATION_JSON).end(JsonRpcCodec.encode(message));
+    });
   }
 
   @Override
   public Future<Void> relay(Reply reply, GatewaySession session) {
-    return ReplyWriter.write(response, reply, session, !standaloneStream);
+    return thread.call(() -> ReplyWriter.write(response, thread, reply, session, !standaloneStream));
   }
 
   @Override
   public void fail(Throwable error) {
-    ErrorResponder.send(response, error);
+    thread.run(() -> ErrorResponder.send(response, error));
   }
 
   @Override
   public List<ClientReply> split(List<JsonRpcMessage> batch) {
-    return new BatchResponse(response, batch).slots();
+    return new BatchResponse(response, thread, batch).slots();
   }
 }

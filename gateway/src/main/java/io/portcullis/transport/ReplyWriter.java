@@ -28,6 +28,7 @@ import io.vertx.core.streams.ReadStream;
  */
 public final class ReplyWriter {
   private final HttpServerResponse response;
+  private final ConnectionThread thread;
   private final Reply reply;
   private final GatewaySession session;
   /** How long a request's answer stream may keep its headers back, waiting for its first event. */
@@ -39,19 +40,23 @@ public final class ReplyWriter {
   private long headTimer = -1;
   private Vertx timers;
 
-  private ReplyWriter(HttpServerResponse response, Reply reply, GatewaySession session, boolean answersRequest) {
+  private ReplyWriter(HttpServerResponse response, ConnectionThread thread, Reply reply, GatewaySession session,
+      boolean answersRequest) {
     this.response = response;
+    this.thread = thread;
     this.reply = reply;
     this.session = session;
     this.answersRequest = answersRequest;
   }
 
   /**
-   * Writes the reply. The future completes when the client's response has ended (or the client
-   * went away, in which case the reply is abandoned).
+   * Writes the reply; called on the connection's thread, to which the reply's messages are handed
+   * if they arrive on another. The future completes when the client's response has ended (or the
+   * client went away, in which case the reply is abandoned).
    */
-  public static Future<Void> write(HttpServerResponse response, Reply reply, GatewaySession session, boolean answersRequest) {
-    return new ReplyWriter(response, reply, session, answersRequest).start();
+  static Future<Void> write(HttpServerResponse response, ConnectionThread thread, Reply reply, GatewaySession session,
+      boolean answersRequest) {
+    return new ReplyWriter(response, thread, reply, session, answersRequest).start();
   }
 
   private Future<Void> start() {
@@ -72,16 +77,16 @@ public final class ReplyWriter {
     if (reply.mode() == Reply.Mode.SSE) {
       startStream();
     }
-    messages.handler(this::onMessage);
-    messages.exceptionHandler(e -> {
+    messages.handler(thread.bind(this::onMessage));
+    messages.exceptionHandler(thread.bind(e -> {
       if (!streaming && !response.ended()) {
         io.portcullis.pipeline.ErrorResponder.send(response, e);
       } else if (!response.ended()) {
         response.end();
       }
       finish();
-    });
-    messages.endHandler(v -> {
+    }));
+    messages.endHandler(thread.bind(v -> {
       if (!streaming && !response.ended()) {
         io.portcullis.pipeline.ErrorResponder.send(response,
             new GatewayException(Failure.BACKEND_UNAVAILABLE, "the backend answered nothing"));
@@ -89,7 +94,7 @@ public final class ReplyWriter {
         response.end();
       }
       finish();
-    });
+    }));
     return done.future();
   }
 
