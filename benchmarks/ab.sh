@@ -6,23 +6,29 @@
 # says little. This builds both revisions in git worktrees and runs the harness on them in turns
 # (A, B, A, B, ...), so that drift hits both alike, then prints every round and the mean of B − A.
 #
-# Usage: benchmarks/ab.sh [-r ROUNDS] REV_A REV_B [-- HARNESS ARGS...]
+# Usage: benchmarks/ab.sh [-r ROUNDS] [-A JVM_FLAGS] [-B JVM_FLAGS] REV_A REV_B [-- HARNESS ARGS...]
 #   REV_A, REV_B   anything git names: a commit, a branch, HEAD~1; "WORKTREE" for the working tree
+#                  (the same revision twice compares JVM flags alone)
 #   -r ROUNDS      rounds of both (default 4)
+#   -A, -B FLAGS   extra JVM flags for side A's or B's gateway, comma-separated (-B -XX:+UseParallelGC)
 #   HARNESS ARGS   replace the defaults: --targets d --rates 1000 --step 20 --saturation 8
 #                  --sse-targets none --idle-sessions 0 --cold-start false
 # Each round's full report goes to benchmarks/target/ab/. Run nothing else meanwhile.
 set -euo pipefail
 
 rounds=4
-while getopts "r:" opt; do
+jvm_a=""
+jvm_b=""
+while getopts "r:A:B:" opt; do
   case "$opt" in
     r) rounds="$OPTARG" ;;
-    *) sed -n '2,15p' "$0"; exit 2 ;;
+    A) jvm_a="$OPTARG" ;;
+    B) jvm_b="$OPTARG" ;;
+    *) sed -n '2,17p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 2 ] || { sed -n '2,15p' "$0"; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,17p' "$0"; exit 2; }
 rev_a="$1"
 rev_b="$2"
 shift 2
@@ -62,25 +68,26 @@ checkout() {
 }
 
 dir_a="$(checkout "$rev_a")"
-dir_b="$(checkout "$rev_b")"
+if [ "$rev_b" = "$rev_a" ]; then dir_b="$dir_a"; else dir_b="$(checkout "$rev_b")"; fi
 
 # One harness run; prints its result lines ("[load]   1000.0/s: ..." and the saturation line).
 run() {
-  local dir="$1" name="$2"
+  local dir="$1" name="$2" jvm="$3" extra=()
+  [ -n "$jvm" ] && extra=(--gateway-jvm "$jvm")
   (cd "$dir" && java -cp benchmarks/target/benchmarks.jar io.portcullis.bench.load.LoadHarness \
-      "${harness_args[@]}" --name "$name" --out "$out" 2>&1) | grep -E '^\[load\]   (SSE )?[0-9.]+/s:|saturation:' || true
+      "${harness_args[@]}" ${extra[@]+"${extra[@]}"} --name "$name" --out "$out" 2>&1) | grep -E '^\[load\]   (SSE )?[0-9.]+/s:|saturation:' || true
 }
 
 summary="$out/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 for ((i = 1; i <= rounds; i++)); do
   for side in A B; do
-    if [ "$side" = A ]; then dir="$dir_a"; else dir="$dir_b"; fi
-    run "$dir" "ab-$side-$i" | sed "s/^/$side $i /" | tee -a "$summary"
+    if [ "$side" = A ]; then dir="$dir_a" jvm="$jvm_a"; else dir="$dir_b" jvm="$jvm_b"; fi
+    run "$dir" "ab-$side-$i" "$jvm" | sed "s/^/$side $i /" | tee -a "$summary"
   done
 done
 
 echo
-echo "ab: A = $rev_a, B = $rev_b, $rounds rounds; every line in $summary"
+echo "ab: A = $rev_a${jvm_a:+ ($jvm_a)}, B = $rev_b${jvm_b:+ ($jvm_b)}, $rounds rounds; every line in $summary"
 # The mean of B − A per kind of line, pairing round i of A with round i of B.
 awk '
   {
