@@ -1,9 +1,9 @@
 package io.portcullis.audit;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 
@@ -18,11 +18,11 @@ final class AuditJson {
   private AuditJson() {}
 
   /**
-   * The record with {@code prev} as its last field, as UTF-8 JSON: the bytes the chain hashes.
-   * Written field by field (no tree), since the audit writer does this for every request.
+   * Writes the record with {@code prev} as its last field, as UTF-8 JSON, to {@code out}: the bytes
+   * the chain hashes. Written field by field (no tree), since the audit writer does this for every
+   * request.
    */
-  static byte[] bytes(AuditEvent e, String prev) {
-    ByteArrayBuilder out = new ByteArrayBuilder(1024);
+  static void write(AuditEvent e, String prev, OutputStream out) {
     try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("time", e.time().toString());
@@ -64,7 +64,6 @@ final class AuditJson {
     } catch (IOException ex) {
       throw new IllegalStateException("an audit record could not be serialised", ex);
     }
-    return out.toByteArray();
   }
 
   private static void number(JsonGenerator g, Long value) throws IOException {

@@ -2,10 +2,10 @@ package io.portcullis.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -45,13 +45,54 @@ public final class HashChain {
 
   /** Seals {@code event} as the record after the one whose hash is {@code prev}. */
   public static Sealed seal(AuditEvent event, String prev) {
-    // Hashed and written as the very bytes Jackson produced: no second encoding of the record.
-    byte[] body = AuditJson.bytes(event, prev);
-    String hash = HexFormat.of().formatHex(sha256().digest(body));
-    byte[] tail = (HASH_FIELD + hash + "\"}\n").getBytes(StandardCharsets.US_ASCII);
-    byte[] line = Arrays.copyOf(body, body.length - 1 + tail.length);
-    System.arraycopy(tail, 0, line, body.length - 1, tail.length);
-    return new Sealed(line, hash);
+    return SEALERS.get().seal(event, prev);
+  }
+
+  private static final ThreadLocal<Sealer> SEALERS = ThreadLocal.withInitial(Sealer::new);
+
+  /**
+   * One thread's working buffer and digest, so that a record costs one array, its line (the audit
+   * writer seals every request's record; a fresh builder, digest and copy each took ~6 KB).
+   */
+  private static final class Sealer {
+    /** A buffer grown past this by a huge record is dropped after it, not kept for the thread's life. */
+    private static final int KEEP_BYTES = 64 * 1024;
+    private final MessageDigest digest = sha256();
+    private LineBuffer line = new LineBuffer();
+
+    Sealed seal(AuditEvent event, String prev) {
+      try {
+        // Hashed as the very bytes Jackson produced: no second encoding of the record.
+        AuditJson.write(event, prev, line);
+        digest.update(line.array(), 0, line.size());
+        String hash = HexFormat.of().formatHex(digest.digest());
+        line.truncate(line.size() - 1);
+        line.writeBytes((HASH_FIELD + hash + "\"}\n").getBytes(StandardCharsets.US_ASCII));
+        return new Sealed(line.toByteArray(), hash);
+      } finally {
+        digest.reset();
+        if (line.array().length > KEEP_BYTES) {
+          line = new LineBuffer();
+        } else {
+          line.reset();
+        }
+      }
+    }
+  }
+
+  /** A byte array output stream whose bytes can be read and cut back in place. */
+  private static final class LineBuffer extends ByteArrayOutputStream {
+    LineBuffer() {
+      super(2048);
+    }
+
+    byte[] array() {
+      return buf;
+    }
+
+    void truncate(int length) {
+      count = length;
+    }
   }
 
   /**

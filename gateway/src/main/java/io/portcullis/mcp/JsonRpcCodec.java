@@ -44,7 +44,7 @@ public final class JsonRpcCodec {
 
   /** Parses bytes that must hold one JSON value: a message object or a batch array. */
   public static JsonNode parseTree(Buffer bytes) throws MalformedMessageException {
-    try (JsonParser parser = MAPPER.createParser(bytes.getBytes())) {
+    try (JsonParser parser = MAPPER.createParser(BufferStreams.reading(bytes))) {
       JsonNode tree = MAPPER.readTree(parser);
       if (tree == null || tree.isMissingNode()) {
         throw new MalformedMessageException(JsonRpcErrorCodes.PARSE_ERROR, "Parse error: empty body");
@@ -194,8 +194,10 @@ public final class JsonRpcCodec {
 
   public static Buffer encodeTree(JsonNode tree) {
     try {
-      return Buffer.buffer(MAPPER.writeValueAsBytes(tree));
-    } catch (JsonProcessingException e) {
+      BufferStreams.Output out = BufferStreams.writing();
+      MAPPER.writeValue(out, tree);
+      return out.buffer();
+    } catch (IOException e) {
       throw new IllegalStateException("a JSON tree always serialises", e);
     }
   }

@@ -29,21 +29,49 @@ final class BodyReader {
       }
     }
     Promise<Buffer> body = Promise.promise();
-    Buffer bytes = Buffer.buffer();
+    Collected collected = new Collected();
     request.handler(chunk -> {
       if (body.future().isComplete()) {
         return;
       }
-      if (bytes.length() + chunk.length() > limit) {
+      if (collected.length() + chunk.length() > limit) {
         tooLarge(request, limit).onFailure(body::tryFail);
         return;
       }
-      bytes.appendBuffer(chunk);
+      collected.add(chunk);
     });
-    request.endHandler(v -> body.tryComplete(bytes));
+    request.endHandler(v -> body.tryComplete(collected.whole()));
     request.exceptionHandler(body::tryFail);
     request.resume();
     return body.future();
+  }
+
+  /**
+   * The chunks read so far. A body that came in one chunk (most do) is that chunk, not a copy;
+   * Vert.x hands each chunk over as a buffer of its own.
+   */
+  private static final class Collected {
+    private Buffer first;
+    private Buffer joined;
+
+    int length() {
+      return joined != null ? joined.length() : first != null ? first.length() : 0;
+    }
+
+    void add(Buffer chunk) {
+      if (first == null) {
+        first = chunk;
+        return;
+      }
+      if (joined == null) {
+        joined = Buffer.buffer(first.length() + chunk.length()).appendBuffer(first);
+      }
+      joined.appendBuffer(chunk);
+    }
+
+    Buffer whole() {
+      return joined != null ? joined : first != null ? first : Buffer.buffer(0);
+    }
   }
 
   private static Future<Buffer> tooLarge(HttpServerRequest request, long limit) {

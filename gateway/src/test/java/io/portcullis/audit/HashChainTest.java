@@ -59,6 +59,26 @@ class HashChainTest {
   }
 
   @Test
+  void aRecordSealedAfterAHugeOneCarriesNothingOfIt() {
+    // Each thread seals into a buffer of its own, reused from record to record.
+    AuditEvent small = AuditEvents.toolCall("small");
+    HashChain.Sealed before = HashChain.seal(small, HashChain.GENESIS);
+    AuditEvent e = AuditEvents.toolCall("huge");
+    AuditEvent huge = new AuditEvent(e.time(), e.eventId(), e.decisionId(), e.principal(), e.source(), e.userAgent(), e.clientName(),
+        e.session(), e.method(), e.target(), e.decision(), e.policyRevision(),
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("text", "x".repeat(100_000)),
+        e.outcome(), e.latencyMicros(), e.bytesIn(), e.bytesOut(), e.traceId());
+
+    HashChain.Sealed big = HashChain.seal(huge, before.hash());
+    HashChain.Sealed after = HashChain.seal(small, HashChain.GENESIS);
+
+    assertThat(HashChain.open(big.line()).intact()).isTrue();
+    assertThat(big.bytes().length).isGreaterThan(100_000);
+    assertThat(after.bytes()).isEqualTo(before.bytes());
+    assertThat(after.hash()).isEqualTo(before.hash());
+  }
+
+  @Test
   void theHashCoversPrevAndOpeningALineRecomputesIt() {
     HashChain.Sealed first = HashChain.seal(AuditEvents.toolCall("e1"), HashChain.GENESIS);
     HashChain.Sealed second = HashChain.seal(AuditEvents.toolCall("e1"), first.hash());

@@ -156,6 +156,40 @@ class McpEndpointTest {
     }
 
     @Test
+    void aBodyThatArrivesInSeveralChunksIsReadWhole() throws Exception {
+      // Cut inside a two-byte character, so that a chunk boundary also splits UTF-8.
+      String text = "grüße ".repeat(200);
+      byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+          + "\"arguments\":{\"text\":\"" + text + "\"}}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      int cut = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"gr".length() + 1;
+      java.net.URI url = java.net.URI.create(gateway.mcpUrl());
+
+      String answer;
+      try (java.net.Socket socket = new java.net.Socket(url.getHost(), url.getPort())) {
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout(5000);
+        var out = socket.getOutputStream();
+        out.write(("POST " + url.getPath() + " HTTP/1.1\r\nHost: " + url.getHost() + "\r\nContent-Type: application/json\r\n"
+            + "Accept: application/json, text/event-stream\r\nMcp-Session-Id: " + session + "\r\nMCP-Protocol-Version: 2025-11-25\r\n"
+            + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (int[] range : new int[][] {{0, cut}, {cut, cut + 700}, {cut + 700, body.length}}) {
+          out.write((Integer.toHexString(range[1] - range[0]) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.write(body, range[0], range[1] - range[0]);
+          out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.flush();
+          Thread.sleep(50);
+        }
+        out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.flush();
+        answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+
+      assertThat(answer).startsWith("HTTP/1.1 200");
+      assertThat(backend.received().get(0).body().getJsonObject("params").getJsonObject("arguments").getString("text"))
+          .isEqualTo(text);
+    }
+
+    @Test
     void notificationsAreAcceptedWith202AndForwarded() throws Exception {
       HttpResponse<String> response = mcp.post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"}")
           .session(session).send();
