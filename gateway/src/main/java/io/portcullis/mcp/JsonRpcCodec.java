@@ -44,7 +44,21 @@ public final class JsonRpcCodec {
 
   /** Parses bytes that must hold one JSON value: a message object or a batch array. */
   public static JsonNode parseTree(Buffer bytes) throws MalformedMessageException {
-    try (JsonParser parser = MAPPER.createParser(BufferStreams.reading(bytes))) {
+    return parseWhole(() -> MAPPER.createParser(BufferStreams.reading(bytes)));
+  }
+
+  /** Parses exactly one message from text already decoded (an SSE event's data, a stdio line); a batch is rejected. */
+  public static JsonRpcMessage parse(String text) throws MalformedMessageException {
+    return single(parseWhole(() -> MAPPER.createParser(text)));
+  }
+
+  /** Opens a parser over some input. */
+  private interface ParserOpening {
+    JsonParser open() throws IOException;
+  }
+
+  private static JsonNode parseWhole(ParserOpening opening) throws MalformedMessageException {
+    try (JsonParser parser = opening.open()) {
       JsonNode tree = MAPPER.readTree(parser);
       if (tree == null || tree.isMissingNode()) {
         throw new MalformedMessageException(JsonRpcErrorCodes.PARSE_ERROR, "Parse error: empty body");
@@ -62,7 +76,10 @@ public final class JsonRpcCodec {
 
   /** Parses exactly one message; a batch is rejected. */
   public static JsonRpcMessage parse(Buffer bytes) throws MalformedMessageException {
-    JsonNode tree = parseTree(bytes);
+    return single(parseTree(bytes));
+  }
+
+  private static JsonRpcMessage single(JsonNode tree) throws MalformedMessageException {
     if (tree.isArray()) {
       throw new MalformedMessageException(JsonRpcErrorCodes.INVALID_REQUEST, "Invalid Request: batches are not accepted here");
     }

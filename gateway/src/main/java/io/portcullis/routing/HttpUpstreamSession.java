@@ -219,7 +219,7 @@ final class HttpUpstreamSession implements UpstreamSession {
     }
     JsonRpcMessage upstream;
     try {
-      upstream = JsonRpcCodec.parse(Buffer.buffer(data));
+      upstream = JsonRpcCodec.parse(data);
     } catch (MalformedMessageException e) {
       LOG.warn("backend '{}' sent an event that is not a JSON-RPC message: {}", backend.name(), e.getMessage());
       return null;

@@ -20,7 +20,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -117,7 +116,7 @@ final class LegacySseUpstreamSession implements UpstreamSession {
     }
     JsonRpcMessage message;
     try {
-      message = JsonRpcCodec.parse(Buffer.buffer(event.data()));
+      message = JsonRpcCodec.parse(event.data());
     } catch (MalformedMessageException e) {
       LOG.warn("backend '{}' sent an event that is not a JSON-RPC message: {}", backend.name(), e.getMessage());
       return;

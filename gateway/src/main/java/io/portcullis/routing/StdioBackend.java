@@ -22,7 +22,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -196,7 +195,7 @@ public final class StdioBackend implements Backend {
   private void dispatch(String line) {
     JsonRpcMessage message;
     try {
-      message = JsonRpcCodec.parse(Buffer.buffer(line));
+      message = JsonRpcCodec.parse(line);
     } catch (MalformedMessageException e) {
       LOG.warn("backend '{}': ignoring a stdout line that is not a JSON-RPC message: {}", name, e.getMessage());
       return;
