@@ -52,7 +52,7 @@ public final class HashChain {
 
   /**
    * One thread's working buffer and digest, so that a record costs one array, its line (the audit
-   * writer seals every request's record; a fresh builder, digest and copy each took ~6 KB).
+   * writer seals every request's record; a fresh builder, digest and copy each took ~5 KB).
    */
   private static final class Sealer {
     /** A buffer grown past this by a huge record is dropped after it, not kept for the thread's life. */
