@@ -4,7 +4,7 @@
 # On a shared VM a single run of each build differs by more than most changes are worth (±30 µs at
 # p50, ±15% at saturation, and the machine drifts over minutes), so one run before and one after
 # says little. This builds both revisions in git worktrees and runs the harness on them in turns
-# (A, B, A, B, ...), so that drift hits both alike, then prints every round and the mean of B − A.
+# (A, B, A, B, ...), so that drift hits both alike, then prints every round and B − A (mean, median).
 #
 # Usage: benchmarks/ab.sh [-r ROUNDS] [-A JVM_FLAGS] [-B JVM_FLAGS] REV_A REV_B [-- HARNESS ARGS...]
 #   REV_A, REV_B   anything git names: a commit, a branch, HEAD~1; "WORKTREE" for the working tree
@@ -88,7 +88,7 @@ done
 
 echo
 echo "ab: A = $rev_a${jvm_a:+ ($jvm_a)}, B = $rev_b${jvm_b:+ ($jvm_b)}, $rounds rounds; every line in $summary"
-# The mean of B − A per kind of line, pairing round i of A with round i of B.
+# B − A per kind of line, pairing round i of A with round i of B: mean, median, and how often B was lower.
 awk '
   {
     side = $1; round = $2
@@ -104,10 +104,18 @@ awk '
   }
   END {
     for (k in units) {
-      pairs = 0; diff = 0; base = 0
+      pairs = 0; diff = 0; base = 0; lower = 0
       for (r = 1; r <= n; r++) {
-        if ((("A", r, k) in val) && (("B", r, k) in val)) { diff += val["B", r, k] - val["A", r, k]; base += val["A", r, k]; pairs++ }
+        if ((("A", r, k) in val) && (("B", r, k) in val)) {
+          d = val["B", r, k] - val["A", r, k]
+          diff += d; base += val["A", r, k]; pairs++; lower += (d < 0)
+          # Insertion into a sorted list, for the median: one noisy round can carry the mean.
+          for (i = pairs; i > 1 && sorted[i - 1] > d; i--) sorted[i] = sorted[i - 1]
+          sorted[i] = d
+        }
       }
-      if (pairs > 0) printf "ab: %-14s A %.0f %s; B - A %+.0f (mean of %d pairs)\n", k, base / pairs, units[k], diff / pairs, pairs
+      if (pairs == 0) continue
+      median = pairs % 2 ? sorted[(pairs + 1) / 2] : (sorted[pairs / 2] + sorted[pairs / 2 + 1]) / 2
+      printf "ab: %-14s A %.0f %s; B - A mean %+.0f, median %+.0f; B lower in %d of %d pairs\n", k, base / pairs, units[k], diff / pairs, median, lower, pairs
     }
   }' "$summary"
