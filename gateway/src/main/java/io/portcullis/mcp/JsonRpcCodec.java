@@ -47,9 +47,14 @@ public final class JsonRpcCodec {
     return parseWhole(() -> MAPPER.createParser(BufferStreams.reading(bytes)));
   }
 
-  /** Parses exactly one message from text already decoded (an SSE event's data, a stdio line); a batch is rejected. */
+  /**
+   * Parses exactly one message from text already decoded (an SSE event's data, a stdio line); a
+   * batch is rejected. A leading byte-order mark is skipped, as Jackson does when it reads bytes:
+   * a decoder keeps it (a stdio server on .NET may start its output with one).
+   */
   public static JsonRpcMessage parse(String text) throws MalformedMessageException {
-    return single(parseWhole(() -> MAPPER.createParser(text)));
+    String json = text.startsWith("\uFEFF") ? text.substring(1) : text;
+    return single(parseWhole(() -> MAPPER.createParser(json)));
   }
 
   /** Opens a parser over some input. */

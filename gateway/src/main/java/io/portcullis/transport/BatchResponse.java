@@ -70,7 +70,7 @@ final class BatchResponse {
   }
 
   private void write(JsonRpcMessage message) {
-    if (!response.closed()) {
+    if (!response.closed() && !response.ended()) {
       response.write(new SseEvent(null, "message", JsonRpcCodec.encodeToString(message)).encode());
     }
   }
@@ -112,8 +112,10 @@ final class BatchResponse {
     @Override
     public void answer(JsonRpcMessage message, Map<String, String> headers) {
       thread.run(() -> {
-        write(message);
-        finish();
+        if (!done) {
+          write(message);
+          finish();
+        }
       });
     }
 
@@ -138,13 +140,16 @@ final class BatchResponse {
       }));
       messages.endHandler(thread.bind(v -> relayed.tryComplete()));
       messages.exceptionHandler(thread.bind(relayed::tryFail));
-      return relayed.future().onComplete(r -> {
+      // A stream that failed is answered here, with its error event: like a lone reply's, the
+      // relay then succeeds, so the pipeline does not report the failure a second time.
+      return relayed.future().transform(r -> {
         session.streamClosed();
         if (r.failed()) {
           fail(r.cause());
         } else {
           finish();
         }
+        return Future.<Void>succeededFuture();
       });
     }
 
@@ -152,6 +157,9 @@ final class BatchResponse {
     public void fail(Throwable error) {
       GatewayException failure = ErrorResponder.normalise(error);
       thread.run(() -> {
+        if (done) {
+          return;
+        }
         if (element instanceof JsonRpcRequest request) {
           write(ErrorResponder.asJsonRpc(failure, request.id()));
         } else if (firstFailure == null) {

@@ -57,13 +57,22 @@ final class ConnectionThread {
     };
   }
 
-  /** Starts {@code write} on the connection's thread; the future is the one it returns. */
+  /**
+   * Starts {@code write} on the connection's thread; the future is the one it returns, or failed
+   * with what it threw (hopped, a throw would otherwise reach no caller and the future never end).
+   */
   <T> Future<T> call(Supplier<Future<T>> write) {
     if (home()) {
       return write.get();
     }
     Promise<T> result = Promise.promise();
-    context.runOnContext(v -> write.get().onComplete(result));
+    context.runOnContext(v -> {
+      try {
+        write.get().onComplete(result);
+      } catch (RuntimeException e) {
+        result.tryFail(e);
+      }
+    });
     return result.future();
   }
 

@@ -62,8 +62,9 @@ public final class ReplyWriter {
   private Future<Void> start() {
     ReadStream<Outbound> messages = reply.messages();
     session.streamOpened();
-    if (response.closed()) {
-      // The client left while the request was on its way: a close handler set now would never run.
+    if (response.closed() || response.ended()) {
+      // The client left while the request was on its way (a close handler set now would never
+      // run), or the response was already answered: nothing of this reply can be written.
       reply.abandon().run();
       finish();
       return done.future();

@@ -34,6 +34,30 @@ class JsonRpcCodecTest {
         .satisfies(e -> assertThat(((MalformedMessageException) e).code()).isEqualTo(code));
   }
 
+  /** Text already decoded (an SSE event's data, a stdio line) parses as its bytes would. */
+  @Nested
+  class FromText {
+    static final String PING = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}";
+
+    @Test
+    void aMessageParsesAsItsBytesDo() throws Exception {
+      assertThat(JsonRpcCodec.parse(PING)).isEqualTo(parse(PING));
+    }
+
+    @Test
+    void aLeadingByteOrderMarkIsSkippedAsWhenReadingBytes() throws Exception {
+      assertThat(JsonRpcCodec.parse("\uFEFF" + PING)).isEqualTo(parse(PING));
+    }
+
+    @Test
+    void trailingDataAndBatchesAreRefused() {
+      assertThatThrownBy(() -> JsonRpcCodec.parse(PING + " {}")).isInstanceOf(MalformedMessageException.class)
+          .hasMessageContaining("trailing data");
+      assertThatThrownBy(() -> JsonRpcCodec.parse("[" + PING + "]")).isInstanceOf(MalformedMessageException.class)
+          .hasMessageContaining("batches are not accepted");
+    }
+  }
+
   @Nested
   class Classification {
     @Test

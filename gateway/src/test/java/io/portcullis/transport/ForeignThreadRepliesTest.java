@@ -1,6 +1,7 @@
 package io.portcullis.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -25,6 +26,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -143,9 +145,60 @@ class ForeignThreadRepliesTest {
   }
 
   @Test
+  void aBatchElementWhoseStreamFailsIsAnsweredOnceAndItsRelayEnds() throws Exception {
+    CompletableFuture<Boolean> relaySucceeded = new CompletableFuture<>();
+    URI url = serve(request -> {
+      ClientReply reply = new HttpReply(request.response(), false);
+      List<ClientReply> slots = reply.split(List.of(new JsonRpcRequest(IntNode.valueOf(5), "tools/call", null),
+          new JsonRpcRequest(IntNode.valueOf(6), "ping", null)));
+      slots.get(1).answer(result(6, "pong"), Map.of());
+      slots.get(0).relay(new Reply(Reply.Mode.SSE, new ForeignStream(List.of(), new IllegalStateException("stream broke")), () -> { }),
+          session()).onComplete(r -> {
+            relaySucceeded.complete(r.succeeded());
+            // What the pipeline would do with a failed relay; an element already answered ignores it.
+            slots.get(0).fail(new IllegalStateException("reported again"));
+          });
+    });
+
+    HttpResponse<String> response = post(url);
+
+    assertThat(relaySucceeded.get(5, TimeUnit.SECONDS)).as("the relay ends once the failure is written").isTrue();
+    assertThat(response.body().split("\"id\":5", -1)).as("one answer for id 5: %s", response.body()).hasSize(2);
+    assertThat(response.body()).contains("pong");
+  }
+
+  @Test
+  void relayingToAResponseAlreadyAnsweredEndsTheRelay() throws Exception {
+    CompletableFuture<Boolean> relaySucceeded = new CompletableFuture<>();
+    URI url = serve(request -> {
+      ClientReply reply = new HttpReply(request.response(), false);
+      request.response().end("answered");
+      elsewhere(() -> reply.relay(new Reply(Reply.Mode.SSE, new ForeignStream(List.of(new Outbound(null, result(1, "late")))), () -> { }),
+          session()).onComplete(r -> relaySucceeded.complete(r.succeeded())));
+    });
+
+    assertThat(post(url).body()).isEqualTo("answered");
+    assertThat(relaySucceeded.get(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void aHoppedWriteThatThrowsFailsItsFuture() throws Exception {
+    CompletableFuture<ConnectionThread> made = new CompletableFuture<>();
+    vertx.runOnContext(v -> made.complete(ConnectionThread.current()));
+    ConnectionThread loop = made.get(5, TimeUnit.SECONDS);
+
+    io.vertx.core.Future<Void> call = loop.call(() -> {
+      throw new IllegalStateException("thrown on the loop");
+    });
+
+    assertThatThrownBy(() -> call.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IllegalStateException.class).hasMessageContaining("thrown on the loop");
+  }
+
+  @Test
   void writingFromAnotherThreadIsRefusedByAStrictServer() throws Exception {
     // What the replies above guard against: without the hop home, the write throws and nothing is sent.
-    var thrown = new java.util.concurrent.CompletableFuture<Throwable>();
+    var thrown = new CompletableFuture<Throwable>();
     URI url = serve(request -> {
       var connection = Vertx.currentContext();
       elsewhere(() -> {
@@ -164,14 +217,24 @@ class ForeignThreadRepliesTest {
     assertThat(thrown.get()).isInstanceOf(IllegalStateException.class);
   }
 
-  /** A reply stream whose producer runs on a plain thread and emits from it once given a handler. */
+  /**
+   * A reply stream whose producer runs on a plain thread and emits from it once given all its
+   * handlers: its items, then its end, or its failure if it has one.
+   */
   static final class ForeignStream implements ReadStream<Outbound> {
     private final List<Outbound> items;
+    private final Throwable failure;
     private Handler<Outbound> handler;
     private Handler<Void> endHandler;
+    private Handler<Throwable> exceptionHandler;
 
     ForeignStream(List<Outbound> items) {
+      this(items, null);
+    }
+
+    ForeignStream(List<Outbound> items, Throwable failure) {
       this.items = items;
+      this.failure = failure;
     }
 
     @Override
@@ -188,20 +251,27 @@ class ForeignThreadRepliesTest {
       return this;
     }
 
-    private void startWhenReady() {
-      if (handler != null && endHandler != null) {
-        Handler<Outbound> onItem = handler;
-        Handler<Void> onEnd = endHandler;
-        elsewhere(() -> {
-          items.forEach(onItem::handle);
-          onEnd.handle(null);
-        });
-      }
+    @Override
+    public synchronized ReadStream<Outbound> exceptionHandler(Handler<Throwable> handler) {
+      this.exceptionHandler = handler;
+      startWhenReady();
+      return this;
     }
 
-    @Override
-    public ReadStream<Outbound> exceptionHandler(Handler<Throwable> handler) {
-      return this;
+    private void startWhenReady() {
+      if (handler != null && endHandler != null && exceptionHandler != null) {
+        Handler<Outbound> onItem = handler;
+        Handler<Void> onEnd = endHandler;
+        Handler<Throwable> onFailure = exceptionHandler;
+        elsewhere(() -> {
+          items.forEach(onItem::handle);
+          if (failure == null) {
+            onEnd.handle(null);
+          } else {
+            onFailure.handle(failure);
+          }
+        });
+      }
     }
 
     @Override
