@@ -3,6 +3,7 @@ package io.portcullis.mcp;
 import io.vertx.core.buffer.Buffer;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Objects;
 
 /**
  * Streams over Vert.x buffers, so that Jackson reads a body and writes a message without the
@@ -34,6 +35,7 @@ public final class BufferStreams {
 
     @Override
     public void write(byte[] bytes, int offset, int length) {
+      Objects.checkFromIndexSize(offset, length, bytes.length);
       target(length).appendBytes(bytes, offset, length);
     }
 
@@ -65,6 +67,7 @@ public final class BufferStreams {
 
     @Override
     public int read(byte[] into, int offset, int length) {
+      Objects.checkFromIndexSize(offset, length, into.length);
       int left = buffer.length() - position;
       if (left <= 0) {
         return length == 0 ? 0 : -1;

@@ -1,6 +1,7 @@
 package io.portcullis.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.buffer.Buffer;
@@ -39,6 +40,15 @@ class BufferStreamsTest {
     out.write(']');
 
     assertThat(out.buffer().toString()).isEqualTo("[" + "x".repeat(9_005) + "]");
+  }
+
+  @Test
+  void rangesOutsideTheArrayAreRefusedAsStreamsRefuseThem() {
+    byte[] four = new byte[4];
+    assertThatThrownBy(() -> BufferStreams.reading(Buffer.buffer("abc")).read(four, 2, 3))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> BufferStreams.writing().write(four, -1, 2))
+        .isInstanceOf(IndexOutOfBoundsException.class);
   }
 
   @Test
