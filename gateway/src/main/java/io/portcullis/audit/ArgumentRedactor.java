@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.portcullis.Sha256;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -70,7 +71,7 @@ public final class ArgumentRedactor {
     }
     return switch (mode) {
       case OMIT -> null;
-      case DIGEST -> new TextNode("sha256:" + HashChain.sha256Hex(arguments.toString()));
+      case DIGEST -> new TextNode("sha256:" + Sha256.hex(arguments.toString()));
       default -> redacted(arguments);
     };
   }

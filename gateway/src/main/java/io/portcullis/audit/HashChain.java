@@ -2,10 +2,10 @@ package io.portcullis.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -57,7 +57,7 @@ public final class HashChain {
   private static final class Sealer {
     /** A buffer grown past this by a huge record is dropped after it, not kept for the thread's life. */
     private static final int KEEP_BYTES = 64 * 1024;
-    private final MessageDigest digest = sha256();
+    private final MessageDigest digest = Sha256.newDigest();
     private LineBuffer line = new LineBuffer();
 
     Sealed seal(AuditEvent event, String prev) {
@@ -122,18 +122,6 @@ public final class HashChain {
     }
     JsonNode eventId = json.get("eventId");
     String id = eventId == null || eventId.isNull() ? null : eventId.asText();
-    return new Link(id, prev.asText(), hash, sha256Hex(body));
-  }
-
-  static String sha256Hex(String text) {
-    return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return new Link(id, prev.asText(), hash, Sha256.hex(body));
   }
 }

@@ -1,11 +1,10 @@
 package io.portcullis.oauth;
 
+import io.portcullis.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 
 /** Random values the authorization server hands out (ids, codes, tokens) and the hashes it keeps of them. */
 final class Secrets {
@@ -22,11 +21,7 @@ final class Secrets {
   }
 
   static String sha256(String value) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return Sha256.hex(value);
   }
 
   static boolean sameHash(String value, String expectedHash) {

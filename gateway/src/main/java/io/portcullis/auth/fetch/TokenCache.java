@@ -1,12 +1,9 @@
 package io.portcullis.auth.fetch;
 
+import io.portcullis.Sha256;
 import io.portcullis.auth.Principal;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -37,11 +34,7 @@ public final class TokenCache {
 
   /** The cache key of a token: its SHA-256, hex-encoded. */
   public static String keyOf(String token) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM lacks SHA-256", e);
-    }
+    return Sha256.hex(token);
   }
 
   /** The principal cached under {@code key} whose deadline has not passed, or null. */

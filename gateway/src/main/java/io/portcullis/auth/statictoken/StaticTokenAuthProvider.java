@@ -1,14 +1,13 @@
 package io.portcullis.auth.statictoken;
 
+import io.portcullis.Sha256;
 import io.portcullis.auth.AuthOutcome;
 import io.portcullis.auth.AuthProvider;
 import io.portcullis.auth.AuthRequest;
 import io.portcullis.auth.Principal;
 import io.portcullis.config.StaticProviderConfig;
 import io.vertx.core.Future;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -53,10 +52,6 @@ public final class StaticTokenAuthProvider implements AuthProvider {
 
   /** The SHA-256 of a token, as configured in {@code sha256:} (hex). */
   public static byte[] sha256(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    return Sha256.of(token);
   }
 }
