@@ -1,10 +1,12 @@
 package io.portcullis.oauth;
 
+import io.portcullis.Sha256;
 import io.portcullis.auth.PublicEndpoint;
 import io.portcullis.config.OAuthServerConfig;
 import io.portcullis.pipeline.SharedWork;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -138,12 +140,12 @@ final class TokenEndpoint {
     }
     String family = Secrets.random(16);
     grants.codeUsed(value, family, System.currentTimeMillis() + config.refreshTokenLifetime().toMillis());
-    issue(client, code.grant(), family, List.of()).onComplete(r -> answer(ctx, r.succeeded() ? r.result() : null));
+    issue(client, code.grant(), family, List.of()).onComplete(r -> answer(ctx, r.result()));
   }
 
   private void refreshGrant(RoutingContext ctx, MultiMap form, OAuthState.Client client) {
     String presented = form.get("refresh_token");
-    String hash = presented == null ? null : Secrets.sha256(presented);
+    String hash = presented == null ? null : Sha256.hex(presented);
     Optional<OAuthState.Refresh> found = hash == null ? Optional.empty() : store.refresh(hash);
     long now = System.currentTimeMillis();
     if (found.isEmpty() || found.get().expiresAt() < now) {
@@ -162,25 +164,32 @@ final class TokenEndpoint {
     if (refresh.spentAt() > 0) {
       Recent recent = recentRotations.get(hash);
       if (recent != null && recent.until() >= now) {
-        SharedWork.forCaller(recent.answer()).onComplete(r -> answer(ctx, r.succeeded() ? r.result() : null));
+        SharedWork.forCaller(recent.answer()).onComplete(r -> answer(ctx, r.result()));
         return;
       }
       store.revokeFamily(refresh.family(), accessTokensUntil());
       OAuthResponses.error(ctx, 400, "invalid_grant", "the refresh token was already used; every token of its family is revoked");
       return;
     }
-    // Remembered before the rotation is stored: a parallel refresh arriving meanwhile gets this same answer.
-    Future<JsonObject> rotated = issue(client, refresh.grant(), refresh.family(), List.of(refresh));
+    // Claimed before the token is marked spent: a parallel refresh (on another event loop) that
+    // sees it spent also sees this claim, and one that raced here too gets the winner's answer.
     recentRotations.values().removeIf(x -> x.until() < now);
-    recentRotations.put(hash, new Recent(rotated, now + config.refreshReuseGrace().toMillis()));
-    rotated.onComplete(r -> answer(ctx, r.succeeded() ? r.result() : null));
+    Promise<JsonObject> rotated = Promise.promise();
+    Recent mine = new Recent(rotated.future(), now + config.refreshReuseGrace().toMillis());
+    Recent winner = recentRotations.compute(hash, (k, earlier) -> earlier != null && earlier.until() >= now ? earlier : mine);
+    if (winner != mine) {
+      SharedWork.forCaller(winner.answer()).onComplete(r -> answer(ctx, r.result()));
+      return;
+    }
+    issue(client, refresh.grant(), refresh.family(), List.of(refresh)).onComplete(rotated);
+    rotated.future().onComplete(r -> answer(ctx, r.result()));
   }
 
   /** Issues an access token and a refresh token of {@code family}; {@code spent} are marked spent by it, durably, first. */
   private Future<JsonObject> issue(OAuthState.Client client, OAuthState.Grant grant, String family, List<OAuthState.Refresh> spent) {
     long now = System.currentTimeMillis();
     String refreshToken = Secrets.random(32);
-    String refreshHash = Secrets.sha256(refreshToken);
+    String refreshHash = Sha256.hex(refreshToken);
     OAuthState.Refresh fresh = new OAuthState.Refresh(refreshHash, family, client.clientId(), grant,
         now + config.refreshTokenLifetime().toMillis(), 0, null, false);
     List<OAuthState.Refresh> records = new java.util.ArrayList<>();
@@ -240,7 +249,7 @@ final class TokenEndpoint {
       OAuthResponses.error(ctx, 400, "invalid_request", "token is required");
       return;
     }
-    Optional<OAuthState.Refresh> refresh = store.refresh(Secrets.sha256(token));
+    Optional<OAuthState.Refresh> refresh = store.refresh(Sha256.hex(token));
     if (refresh.isPresent() && refresh.get().clientId().equals(client.get().clientId())) {
       store.revokeFamily(refresh.get().family(), accessTokensUntil()).onComplete(r -> ctx.response().setStatusCode(200).end());
       return;
