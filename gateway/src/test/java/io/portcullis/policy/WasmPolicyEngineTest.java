@@ -372,18 +372,24 @@ class WasmPolicyEngineTest {
     void stoppingWaitsForARebuildUnderWayToFinish() throws Exception {
       Path dir = PolicyDirs.fixtureCopy(tmp);
       Path runs = tmp.resolve("opa-runs");
-      Path slowOpa = tmp.resolve("slow-opa");
-      PolicyDirs.write(slowOpa, "#!/bin/sh\necho start >> '" + runs + "'\nsleep 1\n'" + PolicyDirs.opa() + "' \"$@\"\nrc=$?\n"
-          + "echo end >> '" + runs + "'\nexit $rc\n");
-      assertThat(slowOpa.toFile().setExecutable(true)).isTrue();
-      WasmPolicyEngine engine = engine(dir, slowOpa, true);
+      Path gate = tmp.resolve("opa-gate");
+      Path heldOpa = tmp.resolve("held-opa");
+      // Every build after the first waits for the test to open the gate: a rebuild under way at stop().
+      PolicyDirs.write(heldOpa, "#!/bin/sh\necho start >> '" + runs + "'\n"
+          + "if [ \"$(wc -l < '" + runs + "')\" -gt 1 ]; then while [ ! -e '" + gate + "' ]; do sleep 0.02; done; fi\n"
+          + "'" + PolicyDirs.opa() + "' \"$@\"\nrc=$?\necho end >> '" + runs + "'\nexit $rc\n");
+      assertThat(heldOpa.toFile().setExecutable(true)).isTrue();
+      WasmPolicyEngine engine = engine(dir, heldOpa, true);
       engine.start().await(60, TimeUnit.SECONDS);
       Path rego = dir.resolve("mcp").resolve("authz.rego");
 
       PolicyDirs.write(rego, Files.readString(rego) + "\nedited_while_running := true\n");
       Eventually.await(vertx, Duration.ofSeconds(10), "the rebuild began",
           () -> vertx.executeBlocking(() -> Files.readAllLines(runs).size() == 3));
-      engine.stop().await(20, TimeUnit.SECONDS);
+      io.vertx.core.Future<Void> stopped = engine.stop();
+      assertThat(stopped.isComplete()).as("stopped while a rebuild is held").isFalse();
+      Files.writeString(gate, "open");
+      stopped.await(20, TimeUnit.SECONDS);
 
       // Nothing of the engine is still writing into the build cache once stop() has completed.
       assertThat(Files.readAllLines(runs)).containsExactly("start", "end", "start", "end");

@@ -57,8 +57,7 @@ class McpEndpointTest {
             http:
               url: %s
               headers: {X-Gateway-Credential: backend-secret}
-        """.formatted(java.util.HexFormat.of().formatHex(
-            io.portcullis.auth.statictoken.StaticTokenAuthProvider.sha256(CLIENT_TOKEN)), backend.url()));
+        """.formatted(io.portcullis.Sha256.hex(CLIENT_TOKEN), backend.url()));
     mcp = new McpHttp(gateway.mcpUrl());
     session = mcp.openSession();
     // The gateway learns a session's tools from its tools/list (or lists them itself before a
@@ -157,7 +156,8 @@ class McpEndpointTest {
 
     @Test
     void aBodyThatArrivesInSeveralChunksIsReadWhole() throws Exception {
-      // Cut inside a two-byte character, so that a chunk boundary also splits UTF-8.
+      // Sent with chunked encoding, each HTTP chunk reaches the handler as a chunk of its own
+      // (Netty decodes them one by one); cut inside a two-byte character, so a boundary splits UTF-8.
       String text = "grüße ".repeat(200);
       byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
           + "\"arguments\":{\"text\":\"" + text + "\"}}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -177,7 +177,6 @@ class McpEndpointTest {
           out.write(body, range[0], range[1] - range[0]);
           out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
           out.flush();
-          Thread.sleep(50);
         }
         out.write("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         out.flush();
