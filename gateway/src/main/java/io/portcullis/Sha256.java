@@ -19,8 +19,15 @@ public final class Sha256 {
 
   /** The digest of {@code bytes}. */
   public static byte[] of(byte[] bytes) {
-    // digest() resets the digest for the thread's next use.
-    return DIGESTS.get().digest(bytes);
+    return of(bytes, 0, bytes.length);
+  }
+
+  /** The digest of {@code length} bytes of {@code bytes} from {@code offset}. */
+  public static byte[] of(byte[] bytes, int offset, int length) {
+    MessageDigest digest = DIGESTS.get();
+    digest.update(bytes, offset, length);
+    // digest() resets it for the thread's next use.
+    return digest.digest();
   }
 
   /** The digest of {@code text} as UTF-8. */

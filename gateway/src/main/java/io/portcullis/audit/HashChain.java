@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.portcullis.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -51,26 +50,23 @@ public final class HashChain {
   private static final ThreadLocal<Sealer> SEALERS = ThreadLocal.withInitial(Sealer::new);
 
   /**
-   * One thread's working buffer and digest, so that a record costs one array, its line (the audit
-   * writer seals every request's record; a fresh builder, digest and copy each took ~5 KB).
+   * One thread's working buffer, so that a record costs one array, its line (the audit writer
+   * seals every request's record; a fresh builder, digest and copy each took ~5 KB).
    */
   private static final class Sealer {
     /** A buffer grown past this by a huge record is dropped after it, not kept for the thread's life. */
     private static final int KEEP_BYTES = 64 * 1024;
-    private final MessageDigest digest = Sha256.newDigest();
     private LineBuffer line = new LineBuffer();
 
     Sealed seal(AuditEvent event, String prev) {
       try {
         // Hashed as the very bytes Jackson produced: no second encoding of the record.
         AuditJson.write(event, prev, line);
-        digest.update(line.array(), 0, line.size());
-        String hash = HexFormat.of().formatHex(digest.digest());
+        String hash = HexFormat.of().formatHex(Sha256.of(line.array(), 0, line.size()));
         line.truncate(line.size() - 1);
         line.writeBytes((HASH_FIELD + hash + "\"}\n").getBytes(StandardCharsets.US_ASCII));
         return new Sealed(line.toByteArray(), hash);
       } finally {
-        digest.reset();
         if (line.array().length > KEEP_BYTES) {
           line = new LineBuffer();
         } else {

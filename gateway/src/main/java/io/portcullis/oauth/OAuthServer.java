@@ -1,5 +1,6 @@
 package io.portcullis.oauth;
 
+import io.portcullis.Sha256;
 import io.portcullis.auth.AuthorizationServerMetadataProxy;
 import io.portcullis.auth.PublicEndpoint;
 import io.portcullis.auth.fetch.TargetGuard;
@@ -142,7 +143,7 @@ public final class OAuthServer {
     String name = request.getValue("client_name") instanceof String n ? n : null;
     List<String> redirects = uris.stream().map(String.class::cast).toList();
     long now = System.currentTimeMillis() / 1000;
-    OAuthState.Client client = new OAuthState.Client(clientId, secret == null ? null : Secrets.sha256(secret), method, name, redirects, now);
+    OAuthState.Client client = new OAuthState.Client(clientId, secret == null ? null : Sha256.hex(secret), method, name, redirects, now);
     store.saveClient(client).onComplete(r -> {
       if (r.failed()) {
         OAuthResponses.error(ctx, 503, "temporarily_unavailable", "the registration could not be stored; try again");

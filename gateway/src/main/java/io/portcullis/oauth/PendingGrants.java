@@ -1,5 +1,6 @@
 package io.portcullis.oauth;
 
+import io.portcullis.Sha256;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -44,7 +45,7 @@ final class PendingGrants {
 
   String newCode(Code code) {
     String value = Secrets.random(32);
-    codes.put(Secrets.sha256(value), code);
+    codes.put(Sha256.hex(value), code);
     return value;
   }
 
@@ -53,18 +54,18 @@ final class PendingGrants {
     if (value == null) {
       return null;
     }
-    Code code = codes.remove(Secrets.sha256(value));
+    Code code = codes.remove(Sha256.hex(value));
     return code == null || code.expiresAt() < System.currentTimeMillis() ? null : code;
   }
 
   /** Remembers that a code was exchanged for a refresh family, for as long as it could have lived. */
   void codeUsed(String value, String family, long until) {
-    usedCodes.put(Secrets.sha256(value), new Used(family, until));
+    usedCodes.put(Sha256.hex(value), new Used(family, until));
   }
 
   /** The family issued for a code already exchanged, or null. */
   Used usedCode(String value) {
-    return value == null ? null : usedCodes.get(Secrets.sha256(value));
+    return value == null ? null : usedCodes.get(Sha256.hex(value));
   }
 
   private void sweep() {

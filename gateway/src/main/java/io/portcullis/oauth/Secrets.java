@@ -20,12 +20,8 @@ final class Secrets {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(value);
   }
 
-  static String sha256(String value) {
-    return Sha256.hex(value);
-  }
-
   static boolean sameHash(String value, String expectedHash) {
     return value != null && expectedHash != null
-        && MessageDigest.isEqual(sha256(value).getBytes(StandardCharsets.US_ASCII), expectedHash.getBytes(StandardCharsets.US_ASCII));
+        && MessageDigest.isEqual(Sha256.hex(value).getBytes(StandardCharsets.US_ASCII), expectedHash.getBytes(StandardCharsets.US_ASCII));
   }
 }

@@ -53,7 +53,7 @@ final class PolicyDirectory {
    * an operator is editing the directory.
    */
   String snapshot(Path into) {
-    MessageDigest sha = sha256();
+    MessageDigest sha = Sha256.newDigest();
     for (Path file : files()) {
       Path relative = root.relativize(file);
       try {
@@ -90,9 +90,5 @@ final class PolicyDirectory {
     String name = file.getFileName().toString();
     return name.endsWith(".rego") || name.endsWith(".json") || name.endsWith(".yaml") || name.endsWith(".yml")
         || name.equals(".manifest");
-  }
-
-  static MessageDigest sha256() {
-    return Sha256.newDigest();
   }
 }

@@ -1,5 +1,6 @@
 package io.portcullis.policy;
 
+import io.portcullis.Sha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -161,7 +162,7 @@ final class WasmBundleBuilder {
     } catch (IOException e) {
       identity.append("\nunknown");
     }
-    byte[] digest = PolicyDirectory.sha256().digest(identity.toString().getBytes(StandardCharsets.UTF_8));
+    byte[] digest = Sha256.of(identity.toString());
     return HexFormat.of().formatHex(digest, 0, 16);
   }
 

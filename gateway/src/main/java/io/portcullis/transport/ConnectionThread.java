@@ -48,13 +48,7 @@ final class ConnectionThread {
 
   /** {@code handler}, run on the connection's thread whatever thread calls it. */
   <T> Handler<T> bind(Handler<T> handler) {
-    return item -> {
-      if (home()) {
-        handler.handle(item);
-      } else {
-        context.runOnContext(v -> handler.handle(item));
-      }
-    };
+    return item -> run(() -> handler.handle(item));
   }
 
   /**

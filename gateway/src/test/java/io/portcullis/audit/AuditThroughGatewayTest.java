@@ -8,7 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.portcullis.auth.statictoken.StaticTokenAuthProvider;
+import io.portcullis.Sha256;
 import io.portcullis.testing.McpHttp;
 import io.portcullis.testing.RecordingMcpServer;
 import io.portcullis.testing.RunningGateway;
@@ -87,7 +87,7 @@ class AuditThroughGatewayTest {
   }
 
   static String sha256(String token) {
-    return HexFormat.of().formatHex(StaticTokenAuthProvider.sha256(token));
+    return Sha256.hex(token);
   }
 
   static String toolCall(int id, String tool, String arguments) {

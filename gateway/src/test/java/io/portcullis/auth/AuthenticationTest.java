@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portcullis.auth.statictoken.StaticTokenAuthProvider;
+import io.portcullis.Sha256;
 import io.portcullis.config.ConfigException;
 import io.portcullis.config.ConfigLoader;
 import io.portcullis.testing.McpHttp;
@@ -17,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +44,7 @@ class AuthenticationTest {
   McpHttp mcp;
 
   static String sha256(String token) {
-    return HexFormat.of().formatHex(StaticTokenAuthProvider.sha256(token));
+    return Sha256.hex(token);
   }
 
   @BeforeAll

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portcullis.auth.statictoken.StaticTokenAuthProvider;
+import io.portcullis.Sha256;
 import io.portcullis.testing.McpHttp;
 import io.portcullis.testing.RunningGateway;
 import io.portcullis.testing.TestPeers;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -39,7 +38,7 @@ class PolicyThroughGatewayTest {
   JsonNode allTools;
 
   static String sha256(String token) {
-    return HexFormat.of().formatHex(StaticTokenAuthProvider.sha256(token));
+    return Sha256.hex(token);
   }
 
   @BeforeAll

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.portcullis.auth.statictoken.StaticTokenAuthProvider;
+import io.portcullis.Sha256;
 import io.portcullis.testing.McpHttp;
 import io.portcullis.testing.RecordingMcpServer;
 import io.portcullis.testing.RunningGateway;
@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,7 +73,7 @@ class PolicyEnforcementTest {
   RunningGateway gateway;
 
   static String sha256(String token) {
-    return HexFormat.of().formatHex(StaticTokenAuthProvider.sha256(token));
+    return Sha256.hex(token);
   }
 
   /** The token of a principal named in a table of cases. */

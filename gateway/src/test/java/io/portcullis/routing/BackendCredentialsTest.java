@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portcullis.auth.statictoken.StaticTokenAuthProvider;
+import io.portcullis.Sha256;
 import io.portcullis.mcp.JsonRpcErrorCodes;
 import io.portcullis.testing.McpHttp;
 import io.portcullis.testing.RecordingMcpServer;
@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -81,7 +80,7 @@ class BackendCredentialsTest {
             http:
               url: %s
               oauth: {tokenUrl: "%s", clientId: %s, clientSecret: %s, scope: "%s", audience: "%s", refreshBefore: %s}
-        """.formatted(HexFormat.of().formatHex(StaticTokenAuthProvider.sha256(CLIENT_TOKEN)), backend.url(), tokens.url(),
+        """.formatted(Sha256.hex(CLIENT_TOKEN), backend.url(), tokens.url(),
         CLIENT_ID, CLIENT_SECRET, SCOPE, AUDIENCE, refreshBefore));
     mcp = new McpHttp(gateway.mcpUrl());
   }

@@ -25,7 +25,7 @@ public final class StaticTokenAuthProvider implements AuthProvider {
 
   public StaticTokenAuthProvider(StaticProviderConfig config) {
     this.tokens = config.tokens().stream().map(t -> new Known(
-        t.sha256() != null ? HexFormat.of().parseHex(t.sha256().trim().toLowerCase(java.util.Locale.ROOT)) : sha256(t.token()),
+        t.sha256() != null ? HexFormat.of().parseHex(t.sha256().trim().toLowerCase(java.util.Locale.ROOT)) : Sha256.of(t.token()),
         new Principal(t.subject(), "static", null, Set.copyOf(t.roles()), Set.of(), Set.copyOf(t.scopes()), java.util.Map.of(), null)))
         .toList();
   }
@@ -40,7 +40,7 @@ public final class StaticTokenAuthProvider implements AuthProvider {
     if (request.bearerToken() == null) {
       return Future.succeededFuture(AuthOutcome.notMine());
     }
-    byte[] presented = sha256(request.bearerToken());
+    byte[] presented = Sha256.of(request.bearerToken());
     Principal match = null;
     for (Known known : tokens) {
       if (MessageDigest.isEqual(known.digest(), presented) && match == null) {
@@ -48,10 +48,5 @@ public final class StaticTokenAuthProvider implements AuthProvider {
       }
     }
     return Future.succeededFuture(match == null ? AuthOutcome.notMine() : new AuthOutcome.Authenticated(match));
-  }
-
-  /** The SHA-256 of a token, as configured in {@code sha256:} (hex). */
-  public static byte[] sha256(String token) {
-    return Sha256.of(token);
   }
 }
