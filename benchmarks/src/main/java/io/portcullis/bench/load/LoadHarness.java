@@ -81,6 +81,7 @@ public final class LoadHarness {
     String out = "benchmarks/results";
     String name = "proxy-overhead";
     boolean keep = false;
+    int rounds = 1;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -121,6 +122,12 @@ public final class LoadHarness {
           case "--out" -> o.out = a.get(++i);
           case "--name" -> o.name = a.get(++i);
           case "--keep" -> o.keep = true;
+          case "--rounds" -> {
+            o.rounds = Integer.parseInt(a.get(++i));
+            if (o.rounds < 1) {
+              throw new IllegalArgumentException("--rounds must be at least 1");
+            }
+          }
           case "--quick" -> {
             o.rates = List.of(1000.0);
             o.step = 3;
@@ -194,7 +201,9 @@ public final class LoadHarness {
     String staticToken;
     String staticSha;
     Path allowAll;
-    final Map<String, TargetResult> results = new LinkedHashMap<>();
+    /** Every round's targets, in the order they ran; the detailed tables show the first. */
+    final List<Map<String, TargetResult>> rounds = new ArrayList<>();
+    Map<String, TargetResult> results = new LinkedHashMap<>();
     IdleResult idle;
     double coldReadyMillis = Double.NaN;
     final Map<String, String> machine = new LinkedHashMap<>();
@@ -243,17 +252,25 @@ public final class LoadHarness {
         if (o.coldStart) {
           coldStart(bport);
         }
-        for (String key : o.targets) {
-          Spec spec = SPECS.stream().filter(s -> s.key().equals(key)).findFirst()
-              .orElseThrow(() -> new IllegalArgumentException("unknown target " + key));
-          TargetResult result = new TargetResult(spec);
-          results.put(key, result);
-          try {
-            runTarget(spec, result, bport);
-          } catch (Exception e) {
-            result.error = e.toString();
-            log("target " + key + " failed: " + e);
-            e.printStackTrace();
+        for (int round = 0; round < o.rounds; round++) {
+          if (o.rounds > 1) {
+            log("round " + (round + 1) + " of " + o.rounds);
+          }
+          Map<String, TargetResult> roundResults = new LinkedHashMap<>();
+          rounds.add(roundResults);
+          results = rounds.get(0);
+          for (String key : o.targets) {
+            Spec spec = SPECS.stream().filter(s -> s.key().equals(key)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown target " + key));
+            TargetResult result = new TargetResult(spec);
+            roundResults.put(key, result);
+            try {
+              runTarget(spec, result, bport);
+            } catch (Exception e) {
+              result.error = e.toString();
+              log("target " + key + " failed: " + e);
+              e.printStackTrace();
+            }
           }
         }
         if (o.idleSessions > 0) {

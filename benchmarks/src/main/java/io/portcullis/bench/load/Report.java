@@ -42,7 +42,9 @@ final class Report {
     LoadHarness.Options o = run.o;
     StringBuilder md = new StringBuilder();
     md.append("# What Portcullis adds to a tool call, side by side with nginx — ").append(LoadHarness.today()).append("\n\n");
-    md.append("Produced by the load harness (`benchmarks/README.md`, \"Load harness\"); every figure below comes from one run. ")
+    md.append("Produced by the load harness (`benchmarks/README.md`, \"Load harness\"); every figure below comes from one run")
+        .append(o.rounds > 1 ? String.format(Locale.ROOT, " of %d rounds (the detailed tables show the first round; "
+            + "\"Across %d rounds\" and the verdicts use every round). ", o.rounds, o.rounds) : ". ")
         .append(String.format(Locale.ROOT, "The run took %.0f s.", (System.nanoTime() - run.runStarted) / 1e9)).append("\n\n");
     md.append("## Machine\n\n| | |\n| --- | --- |\n");
     run.machine.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v.replace("|", "/")).append(" |\n"));
@@ -199,23 +201,26 @@ final class Report {
             (long) g[2] / (double) Math.max(1, idle.withStreams())));
       }
     }
+    Rounds rounds = new Rounds(run.rounds, o.rates.indexOf(1000.0));
+    if (rounds.count() > 1) {
+      acrossRounds(md, run, rounds);
+    }
     md.append("\n## Against the issue's targets\n\n| target | measured | verdict |\n| --- | --- | --- |\n");
     TargetResult d = run.results.get("d");
-    int at1000 = o.rates.indexOf(1000.0);
-    if (d != null && direct != null && at1000 >= 0 && at1000 < d.steps.size() && at1000 < direct.steps.size()) {
-      Histogram hd = d.steps.get(at1000).r().latency();
-      Histogram h0 = direct.steps.get(at1000).r().latency();
-      double a50 = hd.getValueAtPercentile(50) - h0.getValueAtPercentile(50);
-      double a99 = hd.getValueAtPercentile(99) - h0.getValueAtPercentile(99);
-      md.append("| (d) JWT + policy + audit at 1,000/s: added p50 ≤ 150 µs | ").append(added(a50)).append(" | ")
+    String byRounds = rounds.count() > 1 ? " (median of " + rounds.count() + " rounds)" : "";
+    double a50 = Rounds.median(rounds.addedLatency("d", 50));
+    double a99 = Rounds.median(rounds.addedLatency("d", 99));
+    if (!Double.isNaN(a50)) {
+      md.append("| (d) JWT + policy + audit at 1,000/s: added p50 ≤ 150 µs | ").append(added(a50)).append(byRounds).append(" | ")
           .append(a50 <= 150_000 ? "met" : "**missed**").append(" |\n");
-      md.append("| (d) at 1,000/s: added p99 ≤ 500 µs | ").append(added(a99)).append(" | ")
+      md.append("| (d) at 1,000/s: added p99 ≤ 500 µs | ").append(added(a99)).append(byRounds).append(" | ")
           .append(a99 <= 500_000 ? "met" : "**missed**").append(" |\n");
     }
-    if (d != null && d.saturation != null && !Double.isNaN(nginxSat)) {
-      double ratio = d.saturation.r().throughput() / nginxSat;
-      md.append(String.format(Locale.ROOT, "| saturation of (d) ≥ half of nginx's | %.0f/s vs %.0f/s (%.0f%%) | %s |\n",
-          d.saturation.r().throughput(), nginxSat, ratio * 100, ratio >= 0.5 ? "met" : "**missed**"));
+    double ratio = Rounds.median(rounds.ofNginxAtSaturation("d"));
+    if (!Double.isNaN(ratio)) {
+      md.append(String.format(Locale.ROOT, "| saturation of (d) ≥ half of nginx's | %.0f/s vs %.0f/s (%.0f%%)%s | %s |\n",
+          Rounds.median(rounds.saturation("d")), Rounds.median(rounds.saturation("nginx")), ratio * 100, byRounds,
+          ratio >= 0.5 ? "met" : "**missed**"));
     }
     if (idle != null) {
       double with = (idle.heapWith() - idle.baseHeap()) / (double) Math.max(1, idle.withStreams());
@@ -248,6 +253,42 @@ final class Report {
     Path file = dir.resolve(LoadHarness.today() + "-" + o.name + ".md");
     Files.writeString(file, md.toString());
     return file;
+  }
+
+  /** Each target's figures in every round, against the same round's direct backend and nginx, with their medians. */
+  private static void acrossRounds(StringBuilder md, Run run, Rounds rounds) {
+    md.append(String.format(Locale.ROOT, """
+
+        ## Across %d rounds
+
+        Every round ran each target again in the same order, each in a fresh process. Each figure compares a target with
+        the direct backend (latency, at 1,000/s) or nginx (saturation) **of the same round**; the bold figure is the
+        median over the rounds, then each round's in order.
+
+        | target | added p50 | added p99 | saturation, calls/s | of nginx's |
+        | --- | --- | --- | --- | --- |
+        """, rounds.count()));
+    for (TargetResult t : run.results.values()) {
+      String key = t.spec.key();
+      boolean base = t.spec.kind().equals("direct");
+      md.append("| ").append(t.spec.label()).append(" | ")
+          .append(base ? "–" : spread(rounds.addedLatency(key, 50), Report::added)).append(" | ")
+          .append(base ? "–" : spread(rounds.addedLatency(key, 99), Report::added)).append(" | ")
+          .append(spread(rounds.saturation(key), v -> String.format(Locale.ROOT, "%.0f", v))).append(" | ")
+          .append(spread(rounds.ofNginxAtSaturation(key), v -> String.format(Locale.ROOT, "%.0f%%", 100 * v))).append(" |\n");
+    }
+  }
+
+  private static String spread(double[] values, java.util.function.DoubleFunction<String> format) {
+    double median = Rounds.median(values);
+    if (Double.isNaN(median)) {
+      return "–";
+    }
+    StringBuilder each = new StringBuilder();
+    for (double v : values) {
+      each.append(each.length() == 0 ? "" : ", ").append(Double.isNaN(v) ? "–" : format.apply(v));
+    }
+    return "**" + format.apply(median) + "** (" + each + ")";
   }
 
   private static void row(StringBuilder md, TargetResult t, Row row, Row base) {
