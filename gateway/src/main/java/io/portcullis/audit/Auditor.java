@@ -25,6 +25,7 @@ public final class Auditor {
   private final boolean required;
   private final Metrics metrics;
   private final String sinkName;
+  private final boolean accessLog;
 
   public Auditor(AuditSink sink, AuditConfig config, Metrics metrics) {
     this.sink = sink;
@@ -32,6 +33,7 @@ public final class Auditor {
     this.required = config.required();
     this.metrics = metrics;
     this.sinkName = config.sink();
+    this.accessLog = config.accessLog();
     if (sink instanceof JsonLinesFileSink file) {
       metrics.auditBacklog(file::backlog);
     }
@@ -74,7 +76,7 @@ public final class Auditor {
     long started = System.nanoTime();
     // The access line is written by the sink's writer after the record (off the event loop); the
     // count is taken here meanwhile, so that /metrics has it by the time the client has its answer.
-    Future<Void> written = sink.record(event, ACCESS.isInfoEnabled() ? () -> logAccess(event, backend, decision, outcome) : null);
+    Future<Void> written = sink.record(event, accessLog && ACCESS.isInfoEnabled() ? () -> logAccess(event, backend, decision, outcome) : null);
     metrics.request(event.method(), backend, decision == null ? "none" : decision, outcome.kind().wireName(),
         event.latencyMicros());
     return written

@@ -11,6 +11,9 @@ import java.time.Duration;
  * and the newest {@code retainFiles} are kept. {@code required: true} (default) refuses tools/call
  * while the sink cannot write. {@code arguments}: {@code record} (default; values at the
  * {@code redact} paths replaced), {@code digest} (a SHA-256 only) or {@code omit}.
+ * {@code accessLog: true} also logs one INFO line per request (logger {@code portcullis.access}),
+ * written by the audit writer after the request's record; off by default: the record already says
+ * everything the line does, and the line costs CPU on every call (see benchmarks/README.md).
  */
 public record AuditConfig(
     String sink,
@@ -23,7 +26,8 @@ public record AuditConfig(
     Integer retainFiles,
     Boolean required,
     String arguments,
-    java.util.List<String> redact) {
+    java.util.List<String> redact,
+    Boolean accessLog) {
   public static final String FILE = "file";
   public static final String STDOUT = "stdout";
   public static final String FSYNC_ALWAYS = "always";
@@ -42,10 +46,11 @@ public record AuditConfig(
     required = required == null || required;
     arguments = arguments == null ? "record" : arguments;
     redact = redact == null ? java.util.List.of() : java.util.List.copyOf(redact);
+    accessLog = accessLog != null && accessLog;
   }
 
   /** The defaults: a file sink under {@code audit/}, fsync per record. */
   public static AuditConfig defaults() {
-    return new AuditConfig(null, null, null, null, null, null, null, null, null, null, null);
+    return new AuditConfig(null, null, null, null, null, null, null, null, null, null, null, null);
   }
 }

@@ -249,7 +249,7 @@ class AuditThroughGatewayTest {
 
   @Test
   void secretsAtTheRedactedPathsReachTheBackendButNeitherTheAuditFilesNorTheLogs() throws Exception {
-    start("redact: [\"$..secret\", \"$.password\"]");
+    start("redact: [\"$..secret\", \"$.password\"], accessLog: true");
     String[] secrets = new String[12];
     for (int i = 0; i < secrets.length; i++) {
       secrets[i] = "s3cr3t-" + i + "-" + UUID.randomUUID();
@@ -429,7 +429,7 @@ class AuditThroughGatewayTest {
 
   @Test
   void theAccessLogHasOneLinePerRequestWrittenByTheAuditWriterAfterItsRecord() throws Exception {
-    start("");
+    start("accessLog: true");
     Logger access = (Logger) LoggerFactory.getLogger("portcullis.access");
     // Written after the answer was released: the test waits for the four lines (initialize,
     // initialized, the call, the 401) as they are appended.
@@ -469,6 +469,29 @@ class AuditThroughGatewayTest {
         .startsWith("tools/call vera recorder allow result trace=" + call.get("traceId").asText() + " ")
         .endsWith(call.at("/latencyMicros/total").asLong() + "us");
     assertThat(logged.get(3).getFormattedMessage()).startsWith("POST - - deny refused 401 trace=");
+  }
+
+  @Test
+  void withoutAccessLogTrueNoAccessLineIsWrittenButEveryRecordIs() throws Exception {
+    start("");
+    Logger access = (Logger) LoggerFactory.getLogger("portcullis.access");
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    access.addAppender(lines);
+    try {
+      String session = openSession(VIEWER);
+      assertThat(json(call(VIEWER, session, 2, "lookup", "{\"text\":\"x\"}")).has("result")).isTrue();
+      // The writer logs a batch's access lines before it takes the next batch: once this later
+      // call is answered, the lines of the requests before it would be there.
+      assertThat(json(call(VIEWER, session, 3, "lookup", "{\"text\":\"y\"}")).has("result")).isTrue();
+    } finally {
+      access.detachAppender(lines);
+      lines.stop();
+    }
+    assertThat(AuditLog.records(audit)).hasSize(4);
+    synchronized (lines) {
+      assertThat(lines.list).as("access lines").isEmpty();
+    }
   }
 
   /** The series name with its labels in the order the registry writes them (alphabetical). */

@@ -46,7 +46,7 @@ class JsonLinesFileSinkTest {
 
   private static AuditConfig config(String fsync, int queue, long rotateBytes, Duration rotateEvery, int retain) {
     return new AuditConfig(AuditConfig.FILE, null, fsync, Duration.ofMillis(50), queue,
-        new ByteSize(rotateBytes), rotateEvery, retain, null, null, null);
+        new ByteSize(rotateBytes), rotateEvery, retain, null, null, null, null);
   }
 
   private JsonLinesFileSink open(AuditConfig config) throws Exception {

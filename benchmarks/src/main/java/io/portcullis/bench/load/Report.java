@@ -74,8 +74,8 @@ final class Report {
           average at the end of the step. **Heap**: the gateway JVM's used heap at the end of the step (JMX,
           garbage included), and live heap after full GCs at the end of the target.
         - The gateway runs as a child JVM (`java -jar gateway/target/portcullis.jar run`, default JVM options%s and the build's class archive as
-          `./portcullis` gives it (see the machine table), default logging:
-          one INFO access-log line per request to stderr, here a file).
+          `./portcullis` gives it (see the machine table), default logging (INFO to stderr, here a file;
+          no access-log line per request: `audit.accessLog` is off by default, as nginx's `access_log` is off here).
         """, run.gen.requestBytes(), o.sessions, o.loadgenThreads,
         String.join(", ", o.rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList()), o.step, o.proxyWarmup, o.warmup, o.maxWarmup, o.drainMillis / 1000.0,
         o.saturation, o.saturationWarmup, o.gatewayJvm.isEmpty() ? "" : " plus " + String.join(" ", o.gatewayJvm)));
@@ -93,8 +93,8 @@ final class Report {
         session lookup, routing, a policy decision (the gateway has no switch to turn policy off: (a) and (b) use a one-rule
         allow-all policy, still built to Wasm and evaluated per call), the upstream request with id mapping and a W3C
         traceparent, and an audit record per request written by the audit thread before the answer is released (the gateway
-        has no switch to turn audit off: (a)–(c) use `fsync: never`, the file is still written and hash-chained). The shipped
-        logging (INFO) writes one access-log line per request.
+        has no switch to turn audit off: (a)–(c) use `fsync: never`, the file is still written and hash-chained). The
+        access log (`audit.accessLog`, one more line per request) is off, its default.
 
         """);
 
