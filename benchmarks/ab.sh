@@ -3,8 +3,9 @@
 #
 # On a shared VM a single run of each build differs by more than most changes are worth (±30 µs at
 # p50, ±15% at saturation, and the machine drifts over minutes), so one run before and one after
-# says little. This builds both revisions in git worktrees and runs the harness on them in turns
-# (A, B, A, B, ...), so that drift hits both alike, then prints every round and B − A (mean, median).
+# says little. This builds both revisions in git worktrees and runs the harness on them in turns,
+# A B, B A, A B, B A, ... (a machine getting steadily quieter or busier would otherwise always
+# favour the side that runs second), then prints every round and B − A (mean, median).
 #
 # Usage: benchmarks/ab.sh [-r ROUNDS] [-A JVM_FLAGS] [-B JVM_FLAGS] REV_A REV_B [-- HARNESS ARGS...]
 #   REV_A, REV_B   anything git names: a commit, a branch, HEAD~1; "WORKTREE" for the working tree
@@ -80,7 +81,9 @@ run() {
 
 summary="$out/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 for ((i = 1; i <= rounds; i++)); do
-  for side in A B; do
+  order="A B"
+  ((i % 2 == 0)) && order="B A"
+  for side in $order; do
     if [ "$side" = A ]; then dir="$dir_a" jvm="$jvm_a"; else dir="$dir_b" jvm="$jvm_b"; fi
     run "$dir" "ab-$side-$i" "$jvm" | sed "s/^/$side $i /" | tee -a "$summary"
   done

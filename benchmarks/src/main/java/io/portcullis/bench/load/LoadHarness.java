@@ -259,7 +259,13 @@ public final class LoadHarness {
           Map<String, TargetResult> roundResults = new LinkedHashMap<>();
           rounds.add(roundResults);
           results = rounds.get(0);
-          for (String key : o.targets) {
+          // Every second round runs the targets in reverse: on a machine that grows steadily quieter
+          // or busier, the target that always ran last would otherwise always look better or worse.
+          List<String> order = new ArrayList<>(o.targets);
+          if (round % 2 == 1) {
+            java.util.Collections.reverse(order);
+          }
+          for (String key : order) {
             Spec spec = SPECS.stream().filter(s -> s.key().equals(key)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown target " + key));
             TargetResult result = new TargetResult(spec);

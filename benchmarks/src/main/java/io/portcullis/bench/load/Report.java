@@ -261,7 +261,7 @@ final class Report {
 
         ## Across %d rounds
 
-        Every round ran each target again in the same order, each in a fresh process. Each figure compares a target with
+        Every round ran each target again in a fresh process, every second round in reverse order. Each figure compares a target with
         the direct backend (latency, at 1,000/s) or nginx (saturation) **of the same round**; the bold figure is the
         median over the rounds, then each round's in order.
 
