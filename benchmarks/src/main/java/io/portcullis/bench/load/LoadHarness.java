@@ -12,6 +12,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -258,12 +259,14 @@ public final class LoadHarness {
           }
           Map<String, TargetResult> roundResults = new LinkedHashMap<>();
           rounds.add(roundResults);
-          results = rounds.get(0);
+          if (round == 0) {
+            results = roundResults;
+          }
           // Every second round runs the targets in reverse: on a machine that grows steadily quieter
           // or busier, the target that always ran last would otherwise always look better or worse.
           List<String> order = new ArrayList<>(o.targets);
           if (round % 2 == 1) {
-            java.util.Collections.reverse(order);
+            Collections.reverse(order);
           }
           for (String key : order) {
             Spec spec = SPECS.stream().filter(s -> s.key().equals(key)).findFirst()
