@@ -76,6 +76,12 @@ final class Processes {
       this.probe = probe;
     }
 
+    /** The JVM options {@code ./portcullis} gives the gateway: the lines of gateway/jvm.options but comments. */
+    static List<String> launcherOptions(Path repoRoot) throws java.io.IOException {
+      return Files.readAllLines(repoRoot.resolve("gateway/jvm.options")).stream().map(String::strip)
+          .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+    }
+
     /** The options {@code ./portcullis} adds for the class archive next to the jar, or none without one. */
     static List<String> classArchiveOptions(Path jar) throws java.io.IOException {
       Path archive = classArchive(jar);
@@ -121,6 +127,7 @@ final class Processes {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(classArchiveOptions(jar));
+      command.addAll(launcherOptions(repoRoot));
       command.addAll(jvmOptions);
       command.addAll(List.of("-jar", jar.toString(), "run", "--config", config.toString(), "--port", "0"));
       ProcessBuilder pb = new ProcessBuilder(command).redirectError(log.toFile());

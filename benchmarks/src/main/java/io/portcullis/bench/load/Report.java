@@ -73,8 +73,8 @@ final class Report {
           CPU included for (e)), the figure least disturbed by other load on the machine. "load avg" is the 1-minute load
           average at the end of the step. **Heap**: the gateway JVM's used heap at the end of the step (JMX,
           garbage included), and live heap after full GCs at the end of the target.
-        - The gateway runs as a child JVM (`java -jar gateway/target/portcullis.jar run`, default JVM options%s and the build's class archive as
-          `./portcullis` gives it (see the machine table), default logging (INFO to stderr, here a file;
+        - The gateway runs as a child JVM (`java -jar gateway/target/portcullis.jar run`, with the JVM options of `gateway/jvm.options`%s and
+          the build's class archive, as `./portcullis` gives them (see the machine table), default logging (INFO to stderr, here a file;
           no access-log line per request: `audit.accessLog` is off by default, as nginx's `access_log` is off here).
         """, run.gen.requestBytes(), o.sessions, o.loadgenThreads,
         String.join(", ", o.rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList()), o.step, o.proxyWarmup, o.warmup, o.maxWarmup, o.drainMillis / 1000.0,
