@@ -2,10 +2,10 @@ package io.portcullis.bench.load;
 
 import io.portcullis.bench.load.LoadHarness.Row;
 import io.portcullis.bench.load.LoadHarness.TargetResult;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The figures the issue's targets are judged on, once per round of a run with {@code --rounds}, and
@@ -69,15 +69,7 @@ final class Rounds {
     return result == null || result.saturation == null ? Double.NaN : result.saturation.r().throughput();
   }
 
-  private interface Figure {
-    double of(Map<String, TargetResult> round);
-  }
-
-  private double[] perRound(Figure figure) {
-    List<Double> values = new ArrayList<>();
-    for (Map<String, TargetResult> round : rounds) {
-      values.add(figure.of(round));
-    }
-    return values.stream().mapToDouble(Double::doubleValue).toArray();
+  private double[] perRound(ToDoubleFunction<Map<String, TargetResult>> figure) {
+    return rounds.stream().mapToDouble(figure).toArray();
   }
 }
