@@ -531,7 +531,9 @@ public final class LoadHarness {
       } finally {
         if (gateway != null) {
           gateway.close();
-          deleteTree(work.resolve("audit-" + spec.key()));
+          if (!o.keep) {
+            deleteTree(work.resolve("audit-" + spec.key()));
+          }
         }
         if (opaServer != null) {
           opaServer.close();
