@@ -428,6 +428,36 @@ class AuditThroughGatewayTest {
   }
 
   @Test
+  void durationHistogramsResolveMicrosecondsNotOnlyWholeMilliseconds() throws Exception {
+    start("");
+    String session = openSession(VIEWER);
+    assertThat(json(call(VIEWER, session, 10, "lookup", "{\"text\":\"x\"}")).has("result")).isTrue();
+
+    Map<String, Double> all = prometheus(get("/metrics").body());
+    // Routing a message is a map lookup: microseconds, so its histogram must have a bucket for them.
+    Map<Double, Double> route = buckets(all, "portcullis_stage_duration_seconds_bucket{stage=\"route\"");
+    assertThat(route.keySet()).as("bucket bounds").contains(0.000005, 0.0001, 0.001, 300.0);
+    assertThat(route.get(0.0001)).as("route stages within 100 µs").isPositive();
+    Map<Double, Double> audit = buckets(all, "portcullis_audit_write_seconds_bucket{");
+    assertThat(audit.keySet()).contains(0.000005, 0.0001, 0.001, 300.0);
+    assertThat(audit.get(Double.POSITIVE_INFINITY)).isEqualTo(all.get("portcullis_audit_write_seconds_count"));
+    assertThat(buckets(all, "portcullis_policy_evaluation_seconds_bucket{").keySet()).contains(0.000005, 0.0001);
+  }
+
+  /** A histogram's cumulative counts by upper bound ({@code le}), from the series whose name starts with {@code prefix}. */
+  private static Map<Double, Double> buckets(Map<String, Double> samples, String prefix) {
+    Map<Double, Double> byBound = new java.util.TreeMap<>();
+    Pattern le = Pattern.compile("le=\"([^\"]+)\"");
+    samples.forEach((series, count) -> {
+      Matcher m = le.matcher(series);
+      if (series.startsWith(prefix) && m.find()) {
+        byBound.merge(m.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(1)), count, Double::sum);
+      }
+    });
+    return byBound;
+  }
+
+  @Test
   void theAccessLogHasOneLinePerRequestWrittenByTheAuditWriterAfterItsRecord() throws Exception {
     start("accessLog: true");
     Logger access = (Logger) LoggerFactory.getLogger("portcullis.access");
