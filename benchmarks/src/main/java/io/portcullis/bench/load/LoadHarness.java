@@ -150,7 +150,20 @@ public final class LoadHarness {
 
   /** One step's figures with what the processes spent meanwhile. CPU in % of one core. */
   record Row(StepResult r, double proxyCpu, double opaCpu, double harnessCpu, long heapUsed, long gcCount, long gcMillis,
-      String load, double wallSeconds) {
+      String load, double wallSeconds, Inside inside) {
+  }
+
+  /**
+   * A step as the gateway's own timers saw it (bucket upper bounds, nanoseconds; null for targets
+   * that are not the gateway): arrival to audit record, and the audit hop.
+   */
+  record Inside(double recordP50, double recordP99, double auditP50, double auditP99) {
+    static Inside between(GatewayTimers before, GatewayTimers after) {
+      return new Inside(after.quantileSince(before, GatewayTimers.ARRIVAL_TO_RECORD, 0.5),
+          after.quantileSince(before, GatewayTimers.ARRIVAL_TO_RECORD, 0.99),
+          after.quantileSince(before, GatewayTimers.AUDIT_HOP, 0.5),
+          after.quantileSince(before, GatewayTimers.AUDIT_HOP, 0.99));
+    }
   }
 
   /** Everything measured for one target. */
@@ -552,6 +565,7 @@ public final class LoadHarness {
     }
 
     private Row measure(long proxyPid, long opaPid, Processes.Gateway gateway, Step step) throws Exception {
+      GatewayTimers timers0 = gateway == null ? null : GatewayTimers.read(gateway.port);
       long self = ProcessHandle.current().pid();
       long wall0 = System.nanoTime();
       long proxy0 = proxyPid < 0 ? 0 : Proc.cpuNanos(proxyPid, true);
@@ -565,7 +579,8 @@ public final class LoadHarness {
       double harness = 100.0 * (Proc.cpuNanos(self, false) - harness0) / wall;
       long heap = gateway == null ? -1 : gateway.probe.heapUsed();
       long[] gc1 = gateway == null ? new long[2] : gateway.probe.gcTotals();
-      return new Row(r, proxy, opaCpu, harness, heap, gc1[0] - gc0[0], gc1[1] - gc0[1], Proc.loadAverage(), wall / 1e9);
+      Inside inside = gateway == null ? null : Inside.between(timers0, GatewayTimers.read(gateway.port));
+      return new Row(r, proxy, opaCpu, harness, heap, gc1[0] - gc0[0], gc1[1] - gc0[1], Proc.loadAverage(), wall / 1e9, inside);
     }
 
     private static String summary(Row row) {

@@ -1,11 +1,14 @@
 package io.portcullis.bench.load;
 
+import io.portcullis.bench.load.LoadHarness.Inside;
 import io.portcullis.bench.load.LoadHarness.Row;
 import io.portcullis.bench.load.LoadHarness.Run;
 import io.portcullis.bench.load.LoadHarness.TargetResult;
 import io.portcullis.bench.load.LoadGenerator.StepResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.HdrHistogram.Histogram;
 
@@ -123,6 +126,7 @@ final class Report {
         }
       }
     }
+    insideTheGateway(md, run);
     md.append("\n## Saturation (closed loop, ").append(o.sessions).append(" sessions)\n\n");
     md.append("| target | calls /s | of nginx's | p50 | p99 | p99.9 | proxy CPU | CPU per call | OPA CPU | harness CPU | errors |\n");
     md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
@@ -289,6 +293,40 @@ final class Report {
       each.append(each.length() == 0 ? "" : ", ").append(Double.isNaN(v) ? "–" : format.apply(v));
     }
     return "**" + format.apply(median) + "** (" + each + ")";
+  }
+
+  /** The open-loop steps as the gateway's own histograms saw them, beside what the client measured. */
+  private static void insideTheGateway(StringBuilder md, Run run) {
+    if (run.results.values().stream().noneMatch(t -> t.steps.stream().anyMatch(row -> row.inside() != null))) {
+      return;
+    }
+    md.append("\n## Inside the gateway (its own timers)\n\n");
+    md.append("The gateway's histograms (`/metrics`, read before and after each step; bucket upper bounds, so \"≤ 250 µs\"): from a\n"
+        + "request's arrival to its audit record (the backend's round trip included), and the record's trip through the audit\n"
+        + "writer, which the answer waits for. What the client measured beyond their sum is time these timers cannot see:\n"
+        + "a request waiting for its event loop, the answer's write, the client's read.\n\n");
+    md.append("| target | rate /s | arrival → record p50 | p99 | audit hop p50 | p99 | client's p50 | client's p99 |\n");
+    md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (TargetResult t : run.results.values()) {
+      List<Row> rows = new ArrayList<>(t.steps);
+      if (t.sse != null) {
+        rows.add(t.sse);
+      }
+      for (Row row : rows) {
+        Inside in = row.inside();
+        if (in != null) {
+          Histogram h = row.r().latency();
+          md.append(String.format(Locale.ROOT, "| %s | %.0f%s | %s | %s | %s | %s | %s | %s |\n", t.spec.label(), row.r().rate(),
+              row == t.sse ? " (SSE)" : "",
+              bound(in.recordP50()), bound(in.recordP99()), bound(in.auditP50()), bound(in.auditP99()),
+              time(h.getValueAtPercentile(50)), time(h.getValueAtPercentile(99))));
+        }
+      }
+    }
+  }
+
+  private static String bound(double nanos) {
+    return Double.isNaN(nanos) ? "–" : Double.isInfinite(nanos) ? "> 300 s" : "≤ " + time(nanos);
   }
 
   private static void row(StringBuilder md, TargetResult t, Row row, Row base) {
