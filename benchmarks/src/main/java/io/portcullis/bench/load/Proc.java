@@ -35,6 +35,44 @@ final class Proc {
     return ticks * (1_000_000_000L / TICKS_PER_SECOND);
   }
 
+  /**
+   * How the scheduler treated the threads of {@code pid} and its descendants, from each thread's
+   * {@code /proc/<pid>/task/<tid>/schedstat}: time spent runnable but waiting for a CPU, in
+   * nanoseconds, and how many times a thread was put on a CPU. On a VM the wait includes waking
+   * an idle virtual CPU. Threads that ended meanwhile are not counted.
+   */
+  static Scheduling scheduling(long pid) {
+    List<Long> pids = new ArrayList<>();
+    pids.add(pid);
+    ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
+    long waited = 0;
+    long runs = 0;
+    for (long p : pids) {
+      try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + p + "/task"))) {
+        for (Path task : tasks.toList()) {
+          try {
+            // "cpu time, run-queue wait, times run", all since the thread started.
+            String[] f = Files.readString(task.resolve("schedstat")).trim().split(" ");
+            waited += Long.parseLong(f[1]);
+            runs += Long.parseLong(f[2]);
+          } catch (IOException | RuntimeException gone) {
+            // the thread ended meanwhile
+          }
+        }
+      } catch (IOException | RuntimeException gone) {
+        // the process ended meanwhile
+      }
+    }
+    return new Scheduling(waited, runs);
+  }
+
+  /** Run-queue wait (nanoseconds) and times put on a CPU, summed over threads. */
+  record Scheduling(long waitNanos, long runs) {
+    Scheduling since(Scheduling earlier) {
+      return new Scheduling(waitNanos - earlier.waitNanos, runs - earlier.runs);
+    }
+  }
+
   /** Resident set size of {@code pid} (and descendants), in bytes. */
   static long rssBytes(long pid, boolean withDescendants) {
     List<Long> pids = new ArrayList<>();

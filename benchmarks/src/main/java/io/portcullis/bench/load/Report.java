@@ -127,6 +127,7 @@ final class Report {
       }
     }
     insideTheGateway(md, run);
+    scheduling(md, run);
     md.append("\n## Saturation (closed loop, ").append(o.sessions).append(" sessions)\n\n");
     md.append("| target | calls /s | of nginx's | p50 | p99 | p99.9 | proxy CPU | CPU per call | OPA CPU | harness CPU | errors |\n");
     md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
@@ -320,6 +321,26 @@ final class Report {
               row == t.sse ? " (SSE)" : "",
               bound(in.recordP50()), bound(in.recordP99()), bound(in.auditP50()), bound(in.auditP99()),
               time(h.getValueAtPercentile(50)), time(h.getValueAtPercentile(99))));
+        }
+      }
+    }
+  }
+
+  /** How the scheduler treated each proxy's threads during the fixed-rate steps, per answered call. */
+  private static void scheduling(StringBuilder md, Run run) {
+    md.append("\n## Waiting for a CPU (fixed rates)\n\n");
+    md.append("From each thread's `/proc/<pid>/task/<tid>/schedstat` (the proxy's process and its children), divided by the calls\n"
+        + "answered: time runnable but not running (on a VM this includes waking an idle virtual CPU), and how many times\n"
+        + "the proxy's threads were put on a CPU, about one per wake-up. A thread a call passes through costs both.\n\n");
+    md.append("| target | rate /s | CPU per call | waiting for a CPU per call | times on a CPU per call | wait per time on a CPU |\n");
+    md.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    for (TargetResult t : run.results.values()) {
+      for (Row row : t.steps) {
+        Proc.Scheduling s = row.proxyScheduling();
+        long calls = row.r().answered();
+        if (s != null && calls > 0) {
+          md.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %.2f | %s |\n", t.spec.label(), row.r().rate(), perCall(row),
+              time((double) s.waitNanos() / calls), (double) s.runs() / calls, s.runs() == 0 ? "–" : time((double) s.waitNanos() / s.runs())));
         }
       }
     }
