@@ -19,19 +19,41 @@ import java.util.regex.Pattern;
  * see (a request waiting for its event loop, the answer's write, the client's read).
  */
 final class GatewayTimers {
+  /** A histogram: its metric name, and a label it must carry (empty for any). */
+  record Series(String metric, String label) {
+    boolean matches(String name, String labels) {
+      return name.equals(metric + "_bucket") && (label.isEmpty() || labels.contains(label));
+    }
+  }
+
   /** From a request's arrival to its audit record, the backend's round trip included. */
-  static final String ARRIVAL_TO_RECORD = "portcullis_stage_duration_seconds_bucket{stage=\"total\"";
+  static final Series ARRIVAL_TO_RECORD = new Series("portcullis_stage_duration_seconds", "stage=\"total\"");
   /** From queueing the audit record to its write and hand-back: the answer waits for it. */
-  static final String AUDIT_HOP = "portcullis_audit_write_seconds_bucket{";
+  static final Series AUDIT_HOP = new Series("portcullis_audit_write_seconds", "");
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private static final Pattern BUCKET = Pattern.compile("^(\\S+?\\{.*?)le=\"([^\"]+)\"\\S* (\\S+)$");
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+  /** {@code name{labels,le="bound"} count}: the name, the other labels, the bound, the count. */
+  private static final Pattern BUCKET = Pattern.compile("^([^{\\s]+)\\{((?:.*?,)?)le=\"([^\"]+)\"[^}]*\\} (\\S+)$");
 
-  /** Cumulative counts by histogram (series name up to its {@code le} label) and upper bound in seconds. */
+  /** Cumulative counts by histogram series (name and labels but {@code le}) and upper bound in seconds. */
   private final Map<String, TreeMap<Double, Double>> buckets;
 
   private GatewayTimers(Map<String, TreeMap<Double, Double>> buckets) {
     this.buckets = buckets;
+  }
+
+  /** Reads the gateway's /metrics on loopback {@code port}; null (and a line on stderr) if it cannot. */
+  static GatewayTimers readOrNull(int port) {
+    try {
+      return read(port);
+    } catch (IOException e) {
+      System.err.println("[load]   the gateway's /metrics could not be read: " + e);
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   /** Reads the gateway's /metrics on loopback {@code port}. */
@@ -49,8 +71,8 @@ final class GatewayTimers {
     prometheusText.lines().filter(line -> !line.startsWith("#")).forEach(line -> {
       Matcher m = BUCKET.matcher(line);
       if (m.matches()) {
-        double bound = m.group(2).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(2));
-        buckets.computeIfAbsent(m.group(1), k -> new TreeMap<>()).put(bound, Double.parseDouble(m.group(3)));
+        double bound = m.group(3).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(m.group(3));
+        buckets.computeIfAbsent(m.group(1) + "{" + m.group(2), k -> new TreeMap<>()).put(bound, Double.parseDouble(m.group(4)));
       }
     });
     return new GatewayTimers(buckets);
@@ -61,7 +83,7 @@ final class GatewayTimers {
    * {@code histogram} recorded between {@code earlier} and this reading; NaN when it recorded
    * nothing (or the gateway has no such histogram).
    */
-  double quantileSince(GatewayTimers earlier, String histogram, double q) {
+  double quantileSince(GatewayTimers earlier, Series histogram, double q) {
     TreeMap<Double, Double> now = series(histogram);
     TreeMap<Double, Double> before = earlier.series(histogram);
     if (now.isEmpty()) {
@@ -79,11 +101,12 @@ final class GatewayTimers {
     return Double.POSITIVE_INFINITY;
   }
 
-  private TreeMap<Double, Double> series(String histogram) {
-    // The label set differs by the le label alone; the prefix names one histogram (one stage).
+  private TreeMap<Double, Double> series(Series histogram) {
+    // Series of one histogram that differ in other labels than the one asked for are added up.
     TreeMap<Double, Double> merged = new TreeMap<>();
-    buckets.forEach((name, counts) -> {
-      if (name.startsWith(histogram)) {
+    buckets.forEach((series, counts) -> {
+      int brace = series.indexOf('{');
+      if (histogram.matches(series.substring(0, brace), series.substring(brace + 1))) {
         counts.forEach((bound, count) -> merged.merge(bound, count, Double::sum));
       }
     });

@@ -150,7 +150,7 @@ public final class LoadHarness {
 
   /** One step's figures with what the processes spent meanwhile. CPU in % of one core. */
   record Row(StepResult r, double proxyCpu, double opaCpu, double harnessCpu, long heapUsed, long gcCount, long gcMillis,
-      String load, double wallSeconds, Inside inside, Proc.Scheduling proxyScheduling) {
+      String load, double wallSeconds, Inside inside, Proc.Waited proxyWaited) {
   }
 
   /**
@@ -565,7 +565,7 @@ public final class LoadHarness {
     }
 
     private Row measure(long proxyPid, long opaPid, Processes.Gateway gateway, Step step) throws Exception {
-      GatewayTimers timers0 = gateway == null ? null : GatewayTimers.read(gateway.port);
+      GatewayTimers timers0 = gateway == null ? null : GatewayTimers.readOrNull(gateway.port);
       long self = ProcessHandle.current().pid();
       long wall0 = System.nanoTime();
       long proxy0 = proxyPid < 0 ? 0 : Proc.cpuNanos(proxyPid, true);
@@ -576,14 +576,15 @@ public final class LoadHarness {
       StepResult r = step.run();
       long wall = System.nanoTime() - wall0;
       double proxy = proxyPid < 0 ? Double.NaN : 100.0 * (Proc.cpuNanos(proxyPid, true) - proxy0) / wall;
-      Proc.Scheduling scheduling = proxyPid < 0 ? null : Proc.scheduling(proxyPid).since(scheduling0);
+      Proc.Waited waited = proxyPid < 0 ? null : Proc.scheduling(proxyPid).since(scheduling0);
       double opaCpu = opaPid < 0 ? Double.NaN : 100.0 * (Proc.cpuNanos(opaPid, true) - opa0) / wall;
       double harness = 100.0 * (Proc.cpuNanos(self, false) - harness0) / wall;
       long heap = gateway == null ? -1 : gateway.probe.heapUsed();
       long[] gc1 = gateway == null ? new long[2] : gateway.probe.gcTotals();
-      Inside inside = gateway == null ? null : Inside.between(timers0, GatewayTimers.read(gateway.port));
+      GatewayTimers timers1 = gateway == null ? null : GatewayTimers.readOrNull(gateway.port);
+      Inside inside = timers0 == null || timers1 == null ? null : Inside.between(timers0, timers1);
       return new Row(r, proxy, opaCpu, harness, heap, gc1[0] - gc0[0], gc1[1] - gc0[1], Proc.loadAverage(), wall / 1e9, inside,
-          scheduling);
+          waited);
     }
 
     private static String summary(Row row) {

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** What Linux says about processes and the machine: CPU time and memory from /proc. */
 final class Proc {
@@ -16,13 +19,8 @@ final class Proc {
 
   /** CPU time (user + system) of {@code pid} and, when asked, all its descendants, in nanoseconds. */
   static long cpuNanos(long pid, boolean withDescendants) {
-    List<Long> pids = new ArrayList<>();
-    pids.add(pid);
-    if (withDescendants) {
-      ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
-    }
     long ticks = 0;
-    for (long p : pids) {
+    for (long p : withDescendants(pid, withDescendants)) {
       try {
         String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -36,25 +34,20 @@ final class Proc {
   }
 
   /**
-   * How the scheduler treated the threads of {@code pid} and its descendants, from each thread's
-   * {@code /proc/<pid>/task/<tid>/schedstat}: time spent runnable but waiting for a CPU, in
-   * nanoseconds, and how many times a thread was put on a CPU. On a VM the wait includes waking
-   * an idle virtual CPU. Threads that ended meanwhile are not counted.
+   * How the scheduler has treated each thread of {@code pid} and its descendants so far, from
+   * each thread's {@code /proc/<pid>/task/<tid>/schedstat}: time spent runnable but waiting for a
+   * CPU, in nanoseconds, and how many times it was put on a CPU. On a VM the wait includes waking
+   * an idle virtual CPU. Compare two readings with {@link Scheduling#since}.
    */
   static Scheduling scheduling(long pid) {
-    List<Long> pids = new ArrayList<>();
-    pids.add(pid);
-    ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
-    long waited = 0;
-    long runs = 0;
-    for (long p : pids) {
-      try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + p + "/task"))) {
+    Map<Long, long[]> threads = new HashMap<>();
+    for (long p : withDescendants(pid, true)) {
+      try (Stream<Path> tasks = Files.list(Path.of("/proc/" + p + "/task"))) {
         for (Path task : tasks.toList()) {
           try {
             // "cpu time, run-queue wait, times run", all since the thread started.
             String[] f = Files.readString(task.resolve("schedstat")).trim().split(" ");
-            waited += Long.parseLong(f[1]);
-            runs += Long.parseLong(f[2]);
+            threads.put(Long.parseLong(task.getFileName().toString()), new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
           } catch (IOException | RuntimeException gone) {
             // the thread ended meanwhile
           }
@@ -63,28 +56,49 @@ final class Proc {
         // the process ended meanwhile
       }
     }
-    return new Scheduling(waited, runs);
+    return new Scheduling(threads);
   }
 
-  /** Run-queue wait (nanoseconds) and times put on a CPU, summed over threads. */
-  record Scheduling(long waitNanos, long runs) {
-    Scheduling since(Scheduling earlier) {
-      return new Scheduling(waitNanos - earlier.waitNanos, runs - earlier.runs);
+  /** One reading of {@link #scheduling}: run-queue wait (nanoseconds) and times on a CPU, by thread id. */
+  record Scheduling(Map<Long, long[]> threads) {
+    /**
+     * What the threads waited and ran between {@code earlier} and this reading: threads present in
+     * both count their difference, threads started since count in full, threads that ended since
+     * are lost (their last part with them).
+     */
+    Waited since(Scheduling earlier) {
+      long waited = 0;
+      long runs = 0;
+      for (Map.Entry<Long, long[]> thread : threads.entrySet()) {
+        long[] before = earlier.threads.getOrDefault(thread.getKey(), new long[2]);
+        waited += thread.getValue()[0] - before[0];
+        runs += thread.getValue()[1] - before[1];
+      }
+      return new Waited(waited, runs);
     }
+  }
+
+  /** Run-queue wait (nanoseconds) and times put on a CPU of a process's threads over some span. */
+  record Waited(long waitNanos, long runs) {
   }
 
   /** Resident set size of {@code pid} (and descendants), in bytes. */
   static long rssBytes(long pid, boolean withDescendants) {
-    List<Long> pids = new ArrayList<>();
-    pids.add(pid);
-    if (withDescendants) {
-      ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
-    }
     long kb = 0;
-    for (long p : pids) {
+    for (long p : withDescendants(pid, withDescendants)) {
       kb += statusField(p, "VmRSS:");
     }
     return kb * 1024;
+  }
+
+  /** {@code pid}, and its descendants when asked (nginx's workers, for one). */
+  private static List<Long> withDescendants(long pid, boolean descendants) {
+    List<Long> pids = new ArrayList<>();
+    pids.add(pid);
+    if (descendants) {
+      ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> pids.add(d.pid())));
+    }
+    return pids;
   }
 
   private static long statusField(long pid, String name) {

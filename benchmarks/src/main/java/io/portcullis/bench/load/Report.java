@@ -328,22 +328,29 @@ final class Report {
 
   /** How the scheduler treated each proxy's threads during the fixed-rate steps, per answered call. */
   private static void scheduling(StringBuilder md, Run run) {
-    md.append("\n## Waiting for a CPU (fixed rates)\n\n");
-    md.append("From each thread's `/proc/<pid>/task/<tid>/schedstat` (the proxy's process and its children), divided by the calls\n"
-        + "answered: time runnable but not running (on a VM this includes waking an idle virtual CPU), and how many times\n"
-        + "the proxy's threads were put on a CPU, about one per wake-up. A thread a call passes through costs both.\n\n");
-    md.append("| target | rate /s | CPU per call | waiting for a CPU per call | times on a CPU per call | wait per time on a CPU |\n");
-    md.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    StringBuilder rows = new StringBuilder();
     for (TargetResult t : run.results.values()) {
       for (Row row : t.steps) {
-        Proc.Scheduling s = row.proxyScheduling();
+        Proc.Waited w = row.proxyWaited();
         long calls = row.r().answered();
-        if (s != null && calls > 0) {
-          md.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %.2f | %s |\n", t.spec.label(), row.r().rate(), perCall(row),
-              time((double) s.waitNanos() / calls), (double) s.runs() / calls, s.runs() == 0 ? "–" : time((double) s.waitNanos() / s.runs())));
+        if (w != null && calls > 0) {
+          // The proxy's own CPU (OPA's left out, unlike "CPU per call"): the same processes as the other columns.
+          double cpu = row.proxyCpu() / 100 * row.wallSeconds() * 1e9 / calls;
+          rows.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %.2f | %s |\n", t.spec.label(), row.r().rate(), time(cpu),
+              time((double) w.waitNanos() / calls), (double) w.runs() / calls, w.runs() == 0 ? "–" : time((double) w.waitNanos() / w.runs())));
         }
       }
     }
+    if (rows.length() == 0) {
+      return;
+    }
+    md.append("\n## Waiting for a CPU (fixed rates)\n\n");
+    md.append("From each thread's `/proc/<pid>/task/<tid>/schedstat` (the proxy's process and its children; not OPA), divided by\n"
+        + "the calls answered: time runnable but not running (on a VM this includes waking an idle virtual CPU), and how many\n"
+        + "times the proxy's threads were put on a CPU, about one per wake-up. A thread a call passes through costs both.\n\n");
+    md.append("| target | rate /s | proxy CPU per call | waiting for a CPU per call | times on a CPU per call | wait per time on a CPU |\n");
+    md.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    md.append(rows);
   }
 
   private static String bound(double nanos) {
