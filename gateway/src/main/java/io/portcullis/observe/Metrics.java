@@ -81,7 +81,9 @@ public final class Metrics {
     io.micrometer.core.instrument.Timer timer = auditWrite;
     if (timer == null) {
       timer = io.micrometer.core.instrument.Timer.builder("portcullis.audit.write")
-          .description("Time from queueing an audit record to its write").serviceLevelObjectives(DURATION_BUCKETS)
+          .description("Time from queueing an audit record until its write is confirmed on the caller's event loop"
+              + " (the hand-off to the writer thread and back included)")
+          .serviceLevelObjectives(DURATION_BUCKETS)
           .register(registry);
       auditWrite = timer;
     }
