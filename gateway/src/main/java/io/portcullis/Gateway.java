@@ -163,7 +163,7 @@ public final class Gateway {
       return null;
     }
     try {
-      return OAuthServer.open(vertx, config.auth().oauthServer(), endpoint, guard);
+      return OAuthServer.open(vertx, config.auth().oauthServer(), config.auth().scopesSupported(), endpoint, guard);
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }

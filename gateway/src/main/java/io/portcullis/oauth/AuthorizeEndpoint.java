@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * {@code /authorize}: checks the client and its redirect URI (errors about them are shown on a
@@ -30,6 +32,7 @@ final class AuthorizeEndpoint {
   static final String CSRF_COOKIE = "portcullis_oauth_csrf";
 
   private final OAuthServerConfig config;
+  private final Set<String> grantableScopes;
   private final ClientDirectory clients;
   private final PendingGrants grants;
   private final PublicEndpoint endpoint;
@@ -41,9 +44,10 @@ final class AuthorizeEndpoint {
   }
 
   /** Exactly one of {@code config.trustedProxy()} and {@code upstream} says who the human is. */
-  AuthorizeEndpoint(OAuthServerConfig config, ClientDirectory clients, PendingGrants grants, PublicEndpoint endpoint,
-      UpstreamLogin upstream) {
+  AuthorizeEndpoint(OAuthServerConfig config, List<String> grantableScopes, ClientDirectory clients, PendingGrants grants,
+      PublicEndpoint endpoint, UpstreamLogin upstream) {
     this.config = config;
+    this.grantableScopes = Set.copyOf(grantableScopes);
     this.clients = clients;
     this.grants = grants;
     this.endpoint = endpoint;
@@ -78,7 +82,7 @@ final class AuthorizeEndpoint {
       redirectError(ctx, redirectUri, state, "invalid_target", "resource must be " + endpoint.mcpUrl());
       return;
     }
-    Request request = new Request(client.get(), redirectUri, state, q.get("code_challenge"), q.get("scope"));
+    Request request = new Request(client.get(), redirectUri, state, q.get("code_challenge"), grantable(q.get("scope")));
     if (upstream != null) {
       upstream.begin(ctx, request);
       return;
@@ -92,6 +96,21 @@ final class AuthorizeEndpoint {
       showConsent(ctx, request, new OAuthState.Grant(principal.subject(), List.copyOf(principal.groups()),
           principal.claims().get("email") instanceof String email ? email : null, request.scope(), endpoint.mcpUrl()));
     });
+  }
+
+  /**
+   * The requested scopes this server grants, in the order asked, or null for none. The client asks;
+   * the server decides (RFC 6749 section 3.3): a scope the resource does not advertise in
+   * {@code auth.scopesSupported} is left out, so that no client can give itself a scope that
+   * policy reads. The token response names the scopes granted.
+   */
+  private String grantable(String requested) {
+    if (requested == null) {
+      return null;
+    }
+    String granted = Arrays.stream(requested.trim().split("\\s+")).filter(grantableScopes::contains).distinct()
+        .collect(Collectors.joining(" "));
+    return granted.isEmpty() ? null : granted;
   }
 
   /** The consent page for a request whose human is known; its anti-forgery token goes in the form and a strict cookie. */
@@ -158,7 +177,9 @@ final class AuthorizeEndpoint {
     String host = URI.create(consent.redirectUri()).getHost();
     String name = consent.client().name() == null ? consent.client().clientId() : consent.client().name();
     return "<p><b>" + OAuthResponses.escape(name) + "</b> wants to use MCP tools through Portcullis on behalf of <b>"
-        + OAuthResponses.escape(consent.grant().subject()) + "</b>.</p>"
+        + OAuthResponses.escape(consent.grant().subject()) + "</b>"
+        + (consent.grant().scope() == null ? "" : ", with the scopes <b>" + OAuthResponses.escape(consent.grant().scope()) + "</b>")
+        + ".</p>"
         + "<p>After you answer, you return to <b>" + OAuthResponses.escape(host) + "</b>.</p>"
         + "<form method=\"post\" action=\"/authorize/consent\">"
         + "<input type=\"hidden\" name=\"request\" value=\"" + OAuthResponses.escape(consent.id()) + "\">"

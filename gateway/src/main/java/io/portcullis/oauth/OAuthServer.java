@@ -35,7 +35,8 @@ public final class OAuthServer {
   private final UpstreamLogin upstream;
   private final ClientMetadataDocuments documents;
 
-  private OAuthServer(Vertx vertx, OAuthServerConfig config, PublicEndpoint endpoint, OAuthStore store, TargetGuard guard) {
+  private OAuthServer(Vertx vertx, OAuthServerConfig config, List<String> grantableScopes, PublicEndpoint endpoint,
+      OAuthStore store, TargetGuard guard) {
     this.config = config;
     this.endpoint = endpoint;
     this.store = store;
@@ -45,20 +46,22 @@ public final class OAuthServer {
     this.documents = new ClientMetadataDocuments(config.clientMetadataHosts(),
         new io.portcullis.auth.fetch.GuardedFetcher(vertx, guard, java.time.Duration.ofSeconds(5)), redirectUris);
     ClientDirectory clients = id -> store.client(id).or(() -> documents.find(id));
-    this.authorize = new AuthorizeEndpoint(config, clients, grants, endpoint, upstream);
+    this.authorize = new AuthorizeEndpoint(config, grantableScopes, clients, grants, endpoint, upstream);
     this.token = new TokenEndpoint(config, store, clients, grants, endpoint, signer);
   }
 
   /**
-   * Opens the server's state (blocking: call it off the event loop).
+   * Opens the server's state (blocking: call it off the event loop). It grants no scope outside
+   * {@code grantableScopes} ({@code auth.scopesSupported}, what the resource advertises).
    *
    * @throws IOException when the state file cannot be read
    */
-  public static OAuthServer open(Vertx vertx, OAuthServerConfig config, PublicEndpoint endpoint, TargetGuard guard)
-      throws IOException {
+  public static OAuthServer open(Vertx vertx, OAuthServerConfig config, List<String> grantableScopes, PublicEndpoint endpoint,
+      TargetGuard guard) throws IOException {
     String file = System.getenv("PORTCULLIS_OAUTH_STATE_FILE");
     Path path = Path.of(file == null || file.isBlank() ? config.stateFile() : file);
-    return new OAuthServer(vertx, config, endpoint, FileOAuthStore.open(vertx, path, System.getenv("PORTCULLIS_OAUTH_STATE")), guard);
+    return new OAuthServer(vertx, config, grantableScopes, endpoint,
+        FileOAuthStore.open(vertx, path, System.getenv("PORTCULLIS_OAUTH_STATE")), guard);
   }
 
   /** What the {@code oauth-as} provider verifies tokens with. */

@@ -109,6 +109,7 @@ class OAuthAttacksTest {
     return """
         server: {port: %d}
         auth:
+          scopesSupported: [mcp]
           oauthServer:
             enabled: true
             signingKeys: %s
@@ -479,6 +480,44 @@ class OAuthAttacksTest {
       form.put("resource", as.mcpUrl());
 
       assertThat(payloadOf(tokens(as.token(form)).access()).getString("aud")).isEqualTo(as.mcpUrl());
+    }
+  }
+
+  // ---------------------------------------------------------------- scope
+
+  @Nested
+  @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+  class Scope {
+    Client client;
+
+    @BeforeAll
+    void register() throws Exception {
+      client = as.registerPublic(APP);
+    }
+
+    @Test
+    void aScopeTheResourceDoesNotAdvertiseIsLeftOutOfConsentAndToken() throws Exception {
+      Pkce pkce = Pkce.create();
+      Map<String, String> q = authorizeParams(client, pkce, "st-scope");
+      q.put("scope", "admin mcp repo:write");
+      Consent consent = as.consentPage(q, ALICE);
+      assertThat(consent.page().body()).contains("with the scopes <b>mcp</b>").doesNotContain("admin").doesNotContain("repo:write");
+      HttpResponse<String> answer = as.answerConsent(consent.request(), consent.csrf(), consent.cookie(), "approve", ALICE);
+      HttpResponse<String> issued = as.token(codeForm(client, redirectQuery(answer).get("code"), pkce));
+
+      assertThat(new JsonObject(issued.body()).getString("scope")).as("the token response names what was granted").isEqualTo("mcp");
+      assertThat(payloadOf(tokens(issued).access()).getString("scope")).isEqualTo("mcp");
+    }
+
+    @Test
+    void onlyUnadvertisedScopesGrantNoScopeAtAll() throws Exception {
+      Pkce pkce = Pkce.create();
+      Map<String, String> q = authorizeParams(client, pkce, "st-none");
+      q.put("scope", "admin");
+      HttpResponse<String> issued = as.token(codeForm(client, as.approvedCode(q, ALICE), pkce));
+
+      assertThat(new JsonObject(issued.body()).containsKey("scope")).isFalse();
+      assertThat(payloadOf(tokens(issued).access()).containsKey("scope")).isFalse();
     }
   }
 
