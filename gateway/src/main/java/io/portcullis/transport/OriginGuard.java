@@ -8,7 +8,8 @@ import java.util.Locale;
 /**
  * DNS-rebinding protection: the Host header must name this gateway, and a browser's Origin must
  * be one the operator allowed (by default, one whose host is an allowed host). Requests without
- * an Origin (non-browser clients) pass the Origin check.
+ * an Origin (non-browser clients) pass the Origin check. An explicit {@code allowedOrigins} list
+ * holds even with the protection off.
  */
 final class OriginGuard {
   private final boolean enabled;
@@ -21,15 +22,18 @@ final class OriginGuard {
     this.allowedOrigins = config.allowedOrigins().stream().map(OriginGuard::normaliseOrigin).toList();
   }
 
-  /** Why the request is refused, or null when it may proceed. */
+  /**
+   * Why the request is refused, or null when it may proceed. With the protection off, the Host is
+   * not checked, but an Origin still must be one of {@code allowedOrigins} when the operator listed
+   * any: the specification asks every server to validate Origin, and a list that is silently
+   * ignored would be worse than none.
+   */
   String check(String host, String origin) {
-    if (!enabled) {
-      return null;
-    }
-    if (host == null || !isAllowedHost(host)) {
+    if (enabled && (host == null || !isAllowedHost(host))) {
       return "Forbidden: Host '" + host + "' is not allowed";
     }
-    if (origin != null && !isAllowedOrigin(origin)) {
+    boolean checkOrigin = enabled || !allowedOrigins.isEmpty();
+    if (checkOrigin && origin != null && !isAllowedOrigin(origin)) {
       return "Forbidden: Origin '" + origin + "' is not allowed";
     }
     return null;

@@ -163,5 +163,14 @@ class OriginGuardTest {
     void everythingIsLetThrough(String host, String origin) {
       assertThat(guard.check(nullable(host), nullable(origin))).isNull();
     }
+
+    @Test
+    void anExplicitOriginListStillHolds() {
+      OriginGuard listed = guard(false, null, List.of("https://app.example.com"));
+
+      assertThat(listed.check("evil.example.com", "https://app.example.com")).as("any Host, a listed Origin").isNull();
+      assertThat(listed.check("evil.example.com", null)).as("no Origin: not a browser").isNull();
+      assertThat(listed.check("localhost", "https://evil.example")).isEqualTo("Forbidden: Origin 'https://evil.example' is not allowed");
+    }
   }
 }
