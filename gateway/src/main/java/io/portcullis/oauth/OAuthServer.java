@@ -90,9 +90,11 @@ public final class OAuthServer {
       router.get(UpstreamLogin.CALLBACK).handler(ctx -> upstream.callback(ctx, authorize));
     }
     router.post("/authorize/consent").handler(body).handler(authorize::consent);
-    router.post("/token").handler(body).handler(documents.prefetch(ctx -> ctx.request().getFormAttribute("client_id"),
-        (ctx, why) -> OAuthResponses.error(ctx, 401, "invalid_client", why))).handler(token::token);
-    router.post("/revoke").handler(body).handler(token::revoke);
+    // A client known by its metadata document is looked up anew once its cached document expires: at /revoke too.
+    var formClient = documents.prefetch(ctx -> ctx.request().getFormAttribute("client_id"),
+        (ctx, why) -> OAuthResponses.error(ctx, 401, "invalid_client", why));
+    router.post("/token").handler(body).handler(formClient).handler(token::token);
+    router.post("/revoke").handler(body).handler(formClient).handler(token::revoke);
   }
 
   JsonObject metadata() {

@@ -144,6 +144,18 @@ class ClientMetadataDocumentTest {
   }
 
   @Test
+  void aClientKnownByItsDocumentCanRevokeBeforeTheGatewayHasFetchedIt() throws Exception {
+    // A document this gateway never fetched stands for one whose cached copy expired (after 5 minutes).
+    OAuthBrowser.Client client = new OAuthBrowser.Client(url("/revoking-client.json"), null, "http://127.0.0.1:7777/callback");
+    int before = fetches.get();
+
+    HttpResponse<String> revoked = browser.revoke(client, "a-token-this-server-never-issued");
+
+    assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+    assertThat(fetches.get()).as("the document was fetched for /revoke").isGreaterThan(before);
+  }
+
+  @Test
   void documentsThatCannotBeUsedAreRefusedOnAPage() throws Exception {
     OAuthBrowser.Pkce pkce = OAuthBrowser.Pkce.create();
     Map<String, String> expected = Map.of(
