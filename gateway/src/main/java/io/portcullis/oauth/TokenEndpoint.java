@@ -5,6 +5,7 @@ import io.portcullis.auth.PublicEndpoint;
 import io.portcullis.config.OAuthServerConfig;
 import io.portcullis.pipeline.SharedWork;
 import io.vertx.core.Future;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
@@ -251,15 +252,27 @@ final class TokenEndpoint {
     }
     Optional<OAuthState.Refresh> refresh = store.refresh(Sha256.hex(token));
     if (refresh.isPresent() && refresh.get().clientId().equals(client.get().clientId())) {
-      store.revokeFamily(refresh.get().family(), accessTokensUntil()).onComplete(r -> ctx.response().setStatusCode(200).end());
+      store.revokeFamily(refresh.get().family(), accessTokensUntil()).onComplete(saved -> answerRevocation(ctx, saved));
       return;
     }
     JsonObject claims = signer.verify(token);
     if (claims != null && client.get().clientId().equals(claims.getValue("client_id")) && claims.getValue("jti") instanceof String jti
         && claims.getValue("exp") instanceof Number exp) {
-      store.revokeAccessToken(jti, exp.longValue() * 1000).onComplete(r -> ctx.response().setStatusCode(200).end());
+      store.revokeAccessToken(jti, exp.longValue() * 1000).onComplete(saved -> answerRevocation(ctx, saved));
       return;
     }
     ctx.response().setStatusCode(200).end();
+  }
+
+  /**
+   * 200 once the revocation is stored; 503 when it could not be (RFC 7009 section 2.2.1: the
+   * client must then assume the token still exists and try again), since a restart would forget it.
+   */
+  private static void answerRevocation(RoutingContext ctx, AsyncResult<Void> saved) {
+    if (saved.succeeded()) {
+      ctx.response().setStatusCode(200).end();
+    } else {
+      OAuthResponses.error(ctx, 503, "temporarily_unavailable", "the revocation could not be stored; try again");
+    }
   }
 }

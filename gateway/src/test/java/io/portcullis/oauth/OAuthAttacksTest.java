@@ -850,6 +850,24 @@ class OAuthAttacksTest {
     }
 
     @Test
+    void aRevocationThatCannotBeStoredIsAnsweredWith503NotWith200() throws Exception {
+      int port = freePort();
+      Path state = temp.resolve("unwritable-state.json");
+      OAuthBrowser browser = new OAuthBrowser("http://127.0.0.1:" + port);
+      try (RunningGateway gateway = RunningGateway.start(config(port, state, K1, "[\"127.0.0.1/32\"]", temp.resolve("audit-uw")))) {
+        Client client = browser.registerPublic(APP);
+        Tokens tokens = browser.authorizeAndExchange(client, ALICE);
+        // The state file's place taken by a non-empty directory: the store's rename onto it fails.
+        Files.delete(state);
+        Files.createDirectories(state.resolve("in-the-way"));
+
+        HttpResponse<String> revoked = browser.revoke(client, tokens.refresh());
+
+        assertOAuthError(revoked, 503, "temporarily_unavailable", "the revocation could not be stored; try again");
+      }
+    }
+
+    @Test
     void aRevokedAccessTokenStaysRevokedAfterARestart() throws Exception {
       int port = freePort();
       Path state = temp.resolve("revoke-restart-state.json");
