@@ -16,12 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The authorization server's state in one JSON file, rewritten atomically on every change (a
- * temporary file, forced to disk, renamed over the old one) on a worker thread, in order. Given
+ * temporary file, forced to disk, renamed over the old one) on a worker thread; a snapshot older
+ * than the one already on disk is not written. Given
  * inline (PORTCULLIS_OAUTH_STATE, for read-only secret mounts) the state is read-only: changes
  * live in memory until the process ends.
  */
@@ -47,6 +49,12 @@ public final class FileOAuthStore implements OAuthStore {
   /** Revoked families and access tokens, each with the time (ms) after which no token of it can still be valid. */
   private final Map<String, Long> revokedFamilies = new ConcurrentHashMap<>();
   private final Map<String, Long> revokedAccessTokens = new ConcurrentHashMap<>();
+  /** Numbers the snapshots in the order they are taken: a later one holds every change of an earlier one. */
+  private final AtomicLong snapshotsTaken = new AtomicLong();
+  /** The number of the snapshot on disk (guarded by the write lock). */
+  private long snapshotOnDisk;
+  /** Runs on the worker before each write, outside its lock (tests hold a write back with it). */
+  volatile Runnable beforeWrite = () -> { };
 
   private FileOAuthStore(Vertx vertx, Path file) {
     this.vertx = vertx;
@@ -148,19 +156,26 @@ public final class FileOAuthStore implements OAuthStore {
     if (file == null) {
       return Future.succeededFuture();
     }
+    long sequence = snapshotsTaken.incrementAndGet();
     long now = System.currentTimeMillis();
     revokedFamilies.values().removeIf(until -> until <= now);
     revokedAccessTokens.values().removeIf(until -> until <= now);
     Snapshot snapshot = new Snapshot(List.copyOf(clients.values()),
         refreshTokens.values().stream().filter(r -> r.expiresAt() > now).toList(),
         Map.copyOf(revokedFamilies), Map.copyOf(revokedAccessTokens));
+    // Ordered only within the caller's context: writes from two event loops can reach the lock in
+    // either order, and an older snapshot written last would undo a revocation on restart.
     return vertx.executeBlocking(() -> {
-      write(snapshot);
+      beforeWrite.run();
+      write(sequence, snapshot);
       return null;
     }, true);
   }
 
-  private synchronized void write(Snapshot snapshot) throws IOException {
+  private synchronized void write(long sequence, Snapshot snapshot) throws IOException {
+    if (sequence < snapshotOnDisk) {
+      return;
+    }
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Path temporary = Files.createTempFile(parent, ".oauth-state", ".tmp");
@@ -169,5 +184,6 @@ public final class FileOAuthStore implements OAuthStore {
       channel.force(true);
     }
     Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    snapshotOnDisk = sequence;
   }
 }

@@ -1,0 +1,59 @@
+package io.portcullis.oauth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileOAuthStoreTest {
+  @TempDir
+  Path dir;
+  final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static OAuthState.Client client(String id) {
+    return new OAuthState.Client(id, null, "none", id, List.of("http://127.0.0.1/cb"), 0);
+  }
+
+  @Test
+  void anOlderSnapshotWhoseWriteComesLastDoesNotReplaceANewerOne() throws Exception {
+    Path file = dir.resolve("state.json");
+    FileOAuthStore store = FileOAuthStore.open(vertx, file, null);
+    CountDownLatch firstHeld = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean first = new AtomicBoolean(true);
+    store.beforeWrite = () -> {
+      if (first.compareAndSet(true, false)) {
+        firstHeld.countDown();
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+
+    // Called off any Vert.x thread, each change runs on a context of its own, as two event loops would.
+    Future<Void> older = store.saveClient(client("first"));
+    assertThat(firstHeld.await(10, TimeUnit.SECONDS)).isTrue();
+    store.saveClient(client("second")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    release.countDown();
+    older.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    FileOAuthStore reopened = FileOAuthStore.open(vertx, file, null);
+    assertThat(reopened.client("first")).as("in both snapshots").isPresent();
+    assertThat(reopened.client("second")).as("only in the newer snapshot, written first").isPresent();
+  }
+}
