@@ -124,14 +124,20 @@ public final class FileOAuthStore implements OAuthStore {
 
   @Override
   public Future<Void> saveRefresh(List<OAuthState.Refresh> records) {
-    records.forEach(r -> refreshTokens.put(r.hash(), r));
+    synchronized (refreshTokens) {
+      // A family revoked since the caller read its record (a /revoke racing a rotation on another
+      // event loop) stays revoked: what the rotation saves into it is saved revoked.
+      records.forEach(r -> refreshTokens.put(r.hash(), revokedFamilies.containsKey(r.family()) ? r.revokedNow() : r));
+    }
     return persist();
   }
 
   @Override
   public Future<Void> revokeFamily(String family, long accessTokensUntilMillis) {
-    refreshTokens.replaceAll((hash, r) -> r.family().equals(family) ? r.revokedNow() : r);
-    revokedFamilies.merge(family, accessTokensUntilMillis, Math::max);
+    synchronized (refreshTokens) {
+      refreshTokens.replaceAll((hash, r) -> r.family().equals(family) ? r.revokedNow() : r);
+      revokedFamilies.merge(family, accessTokensUntilMillis, Math::max);
+    }
     return persist();
   }
 

@@ -28,6 +28,21 @@ class FileOAuthStoreTest {
   }
 
   @Test
+  void aRefreshTokenSavedIntoAFamilyRevokedMeanwhileIsSavedRevoked() throws Exception {
+    FileOAuthStore store = FileOAuthStore.open(vertx, dir.resolve("state.json"), null);
+    long inAnHour = System.currentTimeMillis() + 3_600_000;
+    // A rotation read the family's token before a /revoke on another event loop, and saves after it.
+    store.revokeFamily("family-1", inAnHour).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    OAuthState.Grant grant = new OAuthState.Grant("alice", List.of(), null, null, "http://127.0.0.1/mcp");
+    OAuthState.Refresh rotated = new OAuthState.Refresh("hash-1", "family-1", "client-1", grant, inAnHour, 0, null, false);
+    store.saveRefresh(List.of(rotated)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertThat(store.refresh("hash-1")).hasValueSatisfying(saved -> assertThat(saved.revoked()).isTrue());
+    assertThat(FileOAuthStore.open(vertx, dir.resolve("state.json"), null).refresh("hash-1"))
+        .as("after a restart").hasValueSatisfying(saved -> assertThat(saved.revoked()).isTrue());
+  }
+
+  @Test
   void anOlderSnapshotWhoseWriteComesLastDoesNotReplaceANewerOne() throws Exception {
     Path file = dir.resolve("state.json");
     FileOAuthStore store = FileOAuthStore.open(vertx, file, null);
