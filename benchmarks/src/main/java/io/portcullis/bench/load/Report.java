@@ -298,7 +298,24 @@ final class Report {
 
   /** The open-loop steps as the gateway's own histograms saw them, beside what the client measured. */
   private static void insideTheGateway(StringBuilder md, Run run) {
-    if (run.results.values().stream().noneMatch(t -> t.steps.stream().anyMatch(row -> row.inside() != null))) {
+    StringBuilder rows = new StringBuilder();
+    for (TargetResult t : run.results.values()) {
+      List<Row> steps = new ArrayList<>(t.steps);
+      if (t.sse != null) {
+        steps.add(t.sse);
+      }
+      for (Row row : steps) {
+        Inside in = row.inside();
+        if (in != null) {
+          Histogram h = row.r().latency();
+          rows.append(String.format(Locale.ROOT, "| %s | %.0f%s | %s | %s | %s | %s | %s | %s |\n", t.spec.label(), row.r().rate(),
+              row == t.sse ? " (SSE)" : "",
+              bound(in.recordP50()), bound(in.recordP99()), bound(in.auditP50()), bound(in.auditP99()),
+              time(h.getValueAtPercentile(50)), time(h.getValueAtPercentile(99))));
+        }
+      }
+    }
+    if (rows.length() == 0) {
       return;
     }
     md.append("\n## Inside the gateway (its own timers)\n\n");
@@ -308,22 +325,7 @@ final class Report {
         + "a request waiting for its event loop, the answer's write, the client's read.\n\n");
     md.append("| target | rate /s | arrival → record p50 | p99 | audit hop p50 | p99 | client's p50 | client's p99 |\n");
     md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-    for (TargetResult t : run.results.values()) {
-      List<Row> rows = new ArrayList<>(t.steps);
-      if (t.sse != null) {
-        rows.add(t.sse);
-      }
-      for (Row row : rows) {
-        Inside in = row.inside();
-        if (in != null) {
-          Histogram h = row.r().latency();
-          md.append(String.format(Locale.ROOT, "| %s | %.0f%s | %s | %s | %s | %s | %s | %s |\n", t.spec.label(), row.r().rate(),
-              row == t.sse ? " (SSE)" : "",
-              bound(in.recordP50()), bound(in.recordP99()), bound(in.auditP50()), bound(in.auditP99()),
-              time(h.getValueAtPercentile(50)), time(h.getValueAtPercentile(99))));
-        }
-      }
-    }
+    md.append(rows);
   }
 
   /** How the scheduler treated each proxy's threads during the fixed-rate steps, per answered call. */
@@ -335,7 +337,7 @@ final class Report {
         long calls = row.r().answered();
         if (w != null && calls > 0) {
           // The proxy's own CPU (OPA's left out, unlike "CPU per call"): the same processes as the other columns.
-          double cpu = row.proxyCpu() / 100 * row.wallSeconds() * 1e9 / calls;
+          double cpu = nanosPerCall(row, row.proxyCpu());
           rows.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %s | %.2f | %s |\n", t.spec.label(), row.r().rate(), time(cpu),
               time((double) w.waitNanos() / calls), (double) w.runs() / calls, w.runs() == 0 ? "–" : time((double) w.waitNanos() / w.runs())));
         }
@@ -379,7 +381,11 @@ final class Report {
     if (Double.isNaN(row.proxyCpu()) || row.r().answered() == 0) {
       return "–";
     }
-    double cpu = row.proxyCpu() + (Double.isNaN(row.opaCpu()) ? 0 : row.opaCpu());
-    return String.format(Locale.ROOT, "%.0f µs", cpu / 100.0 * row.wallSeconds() * 1e6 / row.r().answered());
+    return time(nanosPerCall(row, row.proxyCpu() + (Double.isNaN(row.opaCpu()) ? 0 : row.opaCpu())));
+  }
+
+  /** CPU time per answered call, in nanoseconds, of processes that used {@code cpuPercent} of one core over the step. */
+  private static double nanosPerCall(Row row, double cpuPercent) {
+    return cpuPercent / 100.0 * row.wallSeconds() * 1e9 / row.r().answered();
   }
 }
