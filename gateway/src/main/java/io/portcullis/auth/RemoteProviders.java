@@ -16,7 +16,7 @@ final class RemoteProviders {
       return new JwtAuthProvider(vertx, p.jwt(), endpoint::mcpUrl, guard);
     }
     if (p.introspection() != null) {
-      return new IntrospectionAuthProvider(vertx, p.introspection(), guard);
+      return new IntrospectionAuthProvider(vertx, p.introspection(), endpoint::mcpUrl, guard);
     }
     throw new IllegalArgumentException("a provider must be one of static, jwt, introspection, forwarded");
   }

@@ -116,6 +116,9 @@ final class AuthConfigValidator {
     if (config.clientId() == null || config.clientSecret() == null) {
       problems.add(at + ": clientId and clientSecret are required (the gateway authenticates to the endpoint)");
     }
+    if (config.issuer() != null && !isHttpUrl(config.issuer())) {
+      problems.add(at + ".issuer: must be the exact 'iss' of the tokens, an absolute http(s) URL");
+    }
   }
 
   private void validateForwarded(ForwardedProviderConfig config, String at, List<String> problems) {

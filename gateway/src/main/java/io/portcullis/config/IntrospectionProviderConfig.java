@@ -6,12 +6,18 @@ import java.util.List;
 /**
  * Opaque tokens checked at an RFC 7662 introspection endpoint, authenticated as
  * {@code clientId}/{@code clientSecret}; answers are cached (at most {@code cacheSize} tokens, for
- * at most {@code cacheTtl} and never past the token's own expiry).
+ * at most {@code cacheTtl} and never past the token's own expiry). An active token must also have
+ * been issued for this gateway: its {@code aud} must name one of {@code audiences} (default: the
+ * gateway's public /mcp URL) unless {@code checkAudience} is false, and its {@code iss} must be
+ * {@code issuer} when one is set.
  */
 public record IntrospectionProviderConfig(
     String endpoint,
     String clientId,
     String clientSecret,
+    String issuer,
+    List<String> audiences,
+    Boolean checkAudience,
     Duration timeout,
     Duration cacheTtl,
     Integer cacheSize,
@@ -19,6 +25,8 @@ public record IntrospectionProviderConfig(
     ClaimMapping claims,
     AllowConditions allow) {
   public IntrospectionProviderConfig {
+    audiences = audiences == null ? List.of() : List.copyOf(audiences);
+    checkAudience = checkAudience == null || checkAudience;
     timeout = timeout == null ? Duration.ofSeconds(5) : timeout;
     cacheTtl = cacheTtl == null ? Duration.ofMinutes(2) : cacheTtl;
     cacheSize = cacheSize == null ? 10_000 : cacheSize;

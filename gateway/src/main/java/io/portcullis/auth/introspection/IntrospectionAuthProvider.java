@@ -1,5 +1,6 @@
 package io.portcullis.auth.introspection;
 
+import io.portcullis.auth.AudienceCheck;
 import io.portcullis.auth.AuthOutcome;
 import io.portcullis.auth.AuthProvider;
 import io.portcullis.auth.AuthRequest;
@@ -18,7 +19,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks opaque bearer tokens at an RFC 7662 introspection endpoint, authenticating to it with
@@ -26,21 +33,41 @@ import java.util.Map;
  * mapping; answers are cached (bounded, for at most the configured TTL and never past the token's
  * {@code exp}). Introspection cannot tell whose a token is, so every bearer token is its own: an
  * inactive one is rejected. Put this provider last in a chain.
+ *
+ * <p>"Active" only says the authorization server knows the token: it may have been issued for
+ * another service of the same server, or be a refresh or ID token. So an active token is also
+ * refused unless its {@code aud} names this gateway (see {@link AudienceCheck}), its {@code iss}
+ * is the configured issuer (when one is), and it is not a refresh or ID token by its
+ * {@code token_type} or {@code typ}.
  */
 public final class IntrospectionAuthProvider implements AuthProvider {
+  private static final Logger LOG = LoggerFactory.getLogger(IntrospectionAuthProvider.class);
+  private static final Set<String> NOT_ACCESS_TOKENS = Set.of("refresh_token", "refresh", "offline", "id_token", "id");
   private final IntrospectionProviderConfig config;
   private final GuardedFetcher fetcher;
   private final ClaimsMapper mapper;
   private final TokenCache cache;
   private final Clock clock;
   private final String authorization;
+  private final AudienceCheck audiences;
 
-  public IntrospectionAuthProvider(Vertx vertx, IntrospectionProviderConfig config, TargetGuard guard) {
-    this(vertx, config, guard, Clock.systemUTC());
+  /**
+   * {@code defaultAudience} supplies the gateway's public /mcp URL, the expected audience when the
+   * configuration names none (null until it is known).
+   */
+  public IntrospectionAuthProvider(Vertx vertx, IntrospectionProviderConfig config, Supplier<String> defaultAudience,
+      TargetGuard guard) {
+    this(vertx, config, defaultAudience, guard, Clock.systemUTC());
   }
 
-  IntrospectionAuthProvider(Vertx vertx, IntrospectionProviderConfig config, TargetGuard guard, Clock clock) {
+  IntrospectionAuthProvider(Vertx vertx, IntrospectionProviderConfig config, Supplier<String> defaultAudience,
+      TargetGuard guard, Clock clock) {
     this.config = config;
+    this.audiences = new AudienceCheck(config.checkAudience(), config.audiences(), defaultAudience);
+    if (!config.checkAudience()) {
+      LOG.warn("introspection provider {}: the audience check is off, so an active token the authorization server"
+          + " issued for any other service is accepted", config.endpoint());
+    }
     this.fetcher = new GuardedFetcher(vertx, guard, config.timeout());
     this.mapper = new ClaimsMapper(kind(), config.claims(), config.allow(), config.requiredScopes());
     this.cache = new TokenCache(config.cacheSize(), clock);
@@ -57,7 +84,8 @@ public final class IntrospectionAuthProvider implements AuthProvider {
 
   /**
    * Completes with "not mine" without a bearer token; otherwise authenticated, or rejected:
-   * UNKNOWN_TOKEN when the endpoint says the token is not active, EXPIRED or NOT_YET_VALID by its
+   * UNKNOWN_TOKEN when the endpoint says the token is not active or not an access token,
+   * WRONG_ISSUER and WRONG_AUDIENCE when it was not issued for this gateway, EXPIRED or NOT_YET_VALID by its
    * {@code exp} and {@code nbf}, the claim mapping's causes, and PROVIDER_UNREACHABLE
    * (unavailable) when the endpoint cannot answer.
    */
@@ -81,6 +109,14 @@ public final class IntrospectionAuthProvider implements AuthProvider {
     if (!Boolean.TRUE.equals(answer.getValue("active"))) {
       return AuthOutcome.Rejected.because(RejectionCause.UNKNOWN_TOKEN, "the introspection endpoint says the token is not active");
     }
+    String kind = notAnAccessToken(answer);
+    if (kind != null) {
+      return AuthOutcome.Rejected.because(RejectionCause.UNKNOWN_TOKEN, "the introspection endpoint says this is " + kind
+          + ", not an access token");
+    }
+    if (config.issuer() != null && !config.issuer().equals(answer.getValue("iss"))) {
+      return AuthOutcome.Rejected.because(RejectionCause.WRONG_ISSUER, "iss " + answer.getValue("iss") + " is not " + config.issuer());
+    }
     Instant now = clock.instant();
     Instant expiresAt = ClaimsMapper.expiry(answer);
     if (expiresAt != null && !now.isBefore(expiresAt)) {
@@ -89,12 +125,30 @@ public final class IntrospectionAuthProvider implements AuthProvider {
     if (answer.getValue("nbf") instanceof Number nbf && now.isBefore(Instant.ofEpochSecond(nbf.longValue()))) {
       return AuthOutcome.Rejected.because(RejectionCause.NOT_YET_VALID, "not valid before " + Instant.ofEpochSecond(nbf.longValue()));
     }
+    String audienceProblem = audiences.problem(answer.getValue("aud"));
+    if (audienceProblem != null) {
+      return AuthOutcome.Rejected.because(RejectionCause.WRONG_AUDIENCE, audienceProblem);
+    }
     AuthOutcome outcome = mapper.map(answer);
     if (outcome instanceof AuthOutcome.Authenticated authenticated) {
       Instant until = now.plus(config.cacheTtl());
       cache.put(cacheKey, authenticated.principal(), expiresAt != null && expiresAt.isBefore(until) ? expiresAt : until);
     }
     return outcome;
+  }
+
+  /**
+   * The kind of token the answer says this is when that is not an access token: RFC 7662's
+   * {@code token_type}, or the {@code typ} Keycloak puts in its answers, naming a refresh or ID
+   * token; null otherwise (an absent type is taken as an access token).
+   */
+  private static String notAnAccessToken(JsonObject answer) {
+    for (String field : List.of("token_type", "typ")) {
+      if (answer.getValue(field) instanceof String type && NOT_ACCESS_TOKENS.contains(type.toLowerCase(Locale.ROOT))) {
+        return "a token of type " + type;
+      }
+    }
+    return null;
   }
 
   private static String formEncode(String value) {

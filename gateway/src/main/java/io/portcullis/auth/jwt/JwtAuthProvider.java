@@ -1,5 +1,6 @@
 package io.portcullis.auth.jwt;
 
+import io.portcullis.auth.AudienceCheck;
 import io.portcullis.auth.AuthOutcome;
 import io.portcullis.auth.AuthProvider;
 import io.portcullis.auth.AuthRequest;
@@ -12,7 +13,6 @@ import io.portcullis.auth.fetch.TokenCache;
 import io.portcullis.config.JwtProviderConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.security.GeneralSecurityException;
 import java.security.Signature;
@@ -44,7 +44,7 @@ public final class JwtAuthProvider implements AuthProvider {
   private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
 
   private final JwtProviderConfig config;
-  private final Supplier<String> defaultAudience;
+  private final AudienceCheck audiences;
   private final Set<JwsAlgorithm> algorithms;
   private final KeySource keys;
   private final ClaimsMapper mapper;
@@ -61,7 +61,7 @@ public final class JwtAuthProvider implements AuthProvider {
 
   JwtAuthProvider(Vertx vertx, JwtProviderConfig config, Supplier<String> defaultAudience, TargetGuard guard, Clock clock) {
     this.config = config;
-    this.defaultAudience = defaultAudience;
+    this.audiences = new AudienceCheck(config.checkAudience(), config.audiences(), defaultAudience);
     this.clock = clock;
     this.algorithms = allowedAlgorithms(config);
     this.keys = new KeySource(new GuardedFetcher(vertx, guard, FETCH_TIMEOUT), config.issuer(), config.jwksUri(),
@@ -148,28 +148,11 @@ public final class JwtAuthProvider implements AuthProvider {
     if (issuedAt != null && now.plus(skew).isBefore(issuedAt)) {
       return reject(RejectionCause.NOT_YET_VALID, "issued in the future, at " + issuedAt);
     }
-    String audienceProblem = audienceProblem(claims.getValue("aud"));
+    String audienceProblem = audiences.problem(claims.getValue("aud"));
     if (audienceProblem != null) {
       return reject(RejectionCause.WRONG_AUDIENCE, audienceProblem);
     }
     return mapper.map(claims);
-  }
-
-  private String audienceProblem(Object aud) {
-    if (!config.checkAudience()) {
-      return null;
-    }
-    List<String> expected = config.audiences().isEmpty()
-        ? (defaultAudience.get() == null ? List.of() : List.of(defaultAudience.get()))
-        : config.audiences();
-    if (expected.isEmpty()) {
-      return "the gateway's public URL, the expected audience, is not known yet";
-    }
-    List<Object> presented = aud instanceof JsonArray array ? array.getList() : aud == null ? List.of() : List.of(aud);
-    if (presented.stream().anyMatch(expected::contains)) {
-      return null;
-    }
-    return "aud " + (aud == null ? "(none)" : aud) + " does not name " + String.join(" or ", expected);
   }
 
   private static boolean signatureHolds(CompactJwt jwt, JwsAlgorithm algorithm, JsonWebKey key) {

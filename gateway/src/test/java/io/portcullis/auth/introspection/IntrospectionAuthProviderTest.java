@@ -7,6 +7,8 @@ import static io.portcullis.auth.RejectionCause.NOT_ALLOWED;
 import static io.portcullis.auth.RejectionCause.NOT_YET_VALID;
 import static io.portcullis.auth.RejectionCause.PROVIDER_UNREACHABLE;
 import static io.portcullis.auth.RejectionCause.UNKNOWN_TOKEN;
+import static io.portcullis.auth.RejectionCause.WRONG_AUDIENCE;
+import static io.portcullis.auth.RejectionCause.WRONG_ISSUER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.auth.AuthOutcome;
@@ -56,13 +58,28 @@ class IntrospectionAuthProviderTest {
     this.endpoint = IntrospectionServer.start(vertx);
   }
 
+  /** The gateway's public /mcp URL in these tests: the audience expected when none is configured. */
+  static final String MCP_URL = "https://mcp.example.com/mcp";
+  /** Long enough for a loopback answer on a busy machine: only the silent endpoint's test waits it out, with its own. */
+  static final Duration TIMEOUT = Duration.ofSeconds(5);
+
   IntrospectionProviderConfig config(Duration cacheTtl, Integer cacheSize, AllowConditions allow) {
+    return config(null, null, null, cacheTtl, cacheSize, allow);
+  }
+
+  IntrospectionProviderConfig config(String issuer, List<String> audiences, Boolean checkAudience, Duration cacheTtl,
+      Integer cacheSize, AllowConditions allow) {
+    return config(issuer, audiences, checkAudience, TIMEOUT, cacheTtl, cacheSize, allow);
+  }
+
+  IntrospectionProviderConfig config(String issuer, List<String> audiences, Boolean checkAudience, Duration timeout,
+      Duration cacheTtl, Integer cacheSize, AllowConditions allow) {
     return new IntrospectionProviderConfig(endpoint.url(), IntrospectionServer.CLIENT_ID, IntrospectionServer.CLIENT_SECRET,
-        Duration.ofMillis(500), cacheTtl, cacheSize, List.of("mcp"), ClaimMapping.defaults(), allow);
+        issuer, audiences, checkAudience, timeout, cacheTtl, cacheSize, List.of("mcp"), ClaimMapping.defaults(), allow);
   }
 
   IntrospectionAuthProvider provider(IntrospectionProviderConfig config) {
-    return new IntrospectionAuthProvider(vertx, config, new TargetGuard(vertx, true), clock);
+    return new IntrospectionAuthProvider(vertx, config, () -> MCP_URL, new TargetGuard(vertx, true), clock);
   }
 
   IntrospectionAuthProvider provider() {
@@ -75,6 +92,7 @@ class IntrospectionAuthProviderTest {
         .put("client_id", "cursor")
         .put("scope", "mcp tools")
         .put("email", "bob@example.com")
+        .put("aud", MCP_URL)
         .put("exp", clock.instant().plusSeconds(3600).getEpochSecond());
   }
 
@@ -146,7 +164,14 @@ class IntrospectionAuthProviderTest {
           Arguments.of(Named.of("without the required scope", new JsonObject().put("scope", "tools")), MISSING_SCOPE),
           Arguments.of(Named.of("with scopes as an array lacking it", new JsonObject().put("scope", new JsonArray().add("tools"))), MISSING_SCOPE),
           Arguments.of(Named.of("with an email outside the allowed domain", new JsonObject().put("email", "eve@evil.example")), NOT_ALLOWED),
-          Arguments.of(Named.of("without a subject", new JsonObject().putNull("sub")), MALFORMED));
+          Arguments.of(Named.of("without a subject", new JsonObject().putNull("sub")), MALFORMED),
+          Arguments.of(Named.of("issued for another service", new JsonObject().put("aud", "https://other.example.com/api")), WRONG_AUDIENCE),
+          Arguments.of(Named.of("issued for other services only",
+              new JsonObject().put("aud", new JsonArray().add("https://a.example.com").add("https://b.example.com"))), WRONG_AUDIENCE),
+          Arguments.of(Named.of("without an audience", new JsonObject().putNull("aud")), WRONG_AUDIENCE),
+          Arguments.of(Named.of("that is a refresh token", new JsonObject().put("token_type", "refresh_token")), UNKNOWN_TOKEN),
+          Arguments.of(Named.of("that Keycloak types as a refresh token", new JsonObject().put("typ", "Refresh")), UNKNOWN_TOKEN),
+          Arguments.of(Named.of("that is an ID token", new JsonObject().put("typ", "ID")), UNKNOWN_TOKEN));
     }
 
     @ParameterizedTest(name = "a token {0} is rejected as {1}")
@@ -156,6 +181,53 @@ class IntrospectionAuthProviderTest {
       IntrospectionAuthProvider provider = provider(config(null, null, new AllowConditions(null, List.of("example.com"), null)));
 
       assertThat(rejectionOf(authenticate(provider, "opaque-1"), cause).unavailable()).isFalse();
+    }
+
+    @Test
+    void aTokenWhoseAudiencesIncludeThisGatewayIsAccepted() throws Exception {
+      endpoint.register("opaque-1", activeClaims().put("aud", new JsonArray().add("https://other.example.com").add(MCP_URL))
+          .put("token_type", "Bearer"));
+
+      assertThat(principalOf(authenticate(provider(), "opaque-1")).subject()).isEqualTo("bob");
+    }
+
+    @Test
+    void configuredAudiencesReplaceThePublicUrl() throws Exception {
+      endpoint.register("opaque-1", activeClaims().put("aud", "portcullis"));
+      endpoint.register("opaque-2", activeClaims());
+      IntrospectionAuthProvider provider = provider(config(null, List.of("portcullis"), null, null, null, null));
+
+      assertThat(principalOf(authenticate(provider, "opaque-1")).subject()).isEqualTo("bob");
+      rejectionOf(authenticate(provider, "opaque-2"), WRONG_AUDIENCE);
+    }
+
+    @Test
+    void withTheAudienceCheckOffATokenForAnyAudienceIsAccepted() throws Exception {
+      endpoint.register("opaque-1", activeClaims().put("aud", "https://other.example.com/api"));
+
+      assertThat(principalOf(authenticate(provider(config(null, null, false, null, null, null)), "opaque-1")).subject())
+          .isEqualTo("bob");
+    }
+
+    @Test
+    void aTokenIsRefusedWhileTheGatewaysPublicUrlIsNotKnown() throws Exception {
+      endpoint.register("opaque-1", activeClaims());
+      IntrospectionAuthProvider provider = new IntrospectionAuthProvider(vertx, config(null, null, null), () -> null,
+          new TargetGuard(vertx, true), clock);
+
+      assertThat(rejectionOf(authenticate(provider, "opaque-1"), WRONG_AUDIENCE).detail()).contains("not known yet");
+    }
+
+    @Test
+    void aConfiguredIssuerMustBeTheTokensIssuer() throws Exception {
+      endpoint.register("opaque-1", activeClaims().put("iss", "https://idp.example.com"));
+      endpoint.register("opaque-2", activeClaims().put("iss", "https://elsewhere.example.com"));
+      endpoint.register("opaque-3", activeClaims());
+      IntrospectionAuthProvider provider = provider(config("https://idp.example.com", null, null, null, null, null));
+
+      assertThat(principalOf(authenticate(provider, "opaque-1")).subject()).isEqualTo("bob");
+      rejectionOf(authenticate(provider, "opaque-2"), WRONG_ISSUER);
+      rejectionOf(authenticate(provider, "opaque-3"), WRONG_ISSUER);
     }
   }
 
@@ -241,21 +313,23 @@ class IntrospectionAuthProviderTest {
     @Test
     void anEndpointThatDoesNotAnswerInTimeMakesTheProviderUnavailable() throws Exception {
       endpoint.goSilent();
+      IntrospectionAuthProvider provider = provider(config(null, null, null, Duration.ofMillis(500), null, null, null));
 
-      assertUnavailable(authenticate(provider(), "opaque-1"), "no answer from " + endpoint.url() + " within 500 ms");
+      assertUnavailable(authenticate(provider, "opaque-1"), "no answer from " + endpoint.url() + " within 500 ms");
     }
 
     @Test
     void anEndpointThatRefusesTheGatewaysCredentialsMakesTheProviderUnavailable() throws Exception {
       IntrospectionProviderConfig wrongSecret = new IntrospectionProviderConfig(endpoint.url(), IntrospectionServer.CLIENT_ID,
-          "wrong", null, null, null, null, null, null);
+          "wrong", null, null, null, null, null, null, null, null, null);
 
       assertUnavailable(authenticate(provider(wrongSecret), "opaque-1"), "HTTP 401");
     }
 
     @Test
     void aLoopbackEndpointIsRefusedUnlessPrivateTargetsAreAllowed() throws Exception {
-      IntrospectionAuthProvider provider = new IntrospectionAuthProvider(vertx, config(null, null, null), new TargetGuard(vertx, false));
+      IntrospectionAuthProvider provider = new IntrospectionAuthProvider(vertx, config(null, null, null), () -> MCP_URL,
+          new TargetGuard(vertx, false));
 
       assertUnavailable(authenticate(provider, "opaque-1"), "loopback");
       assertThat(endpoint.received()).isEmpty();
