@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Authentication of /mcp over real sockets: the chain with static and forwarded providers, what
@@ -189,9 +190,9 @@ class AuthenticationTest {
       assertThat(backend.received()).isEmpty();
     }
 
-    @Test
-    void forwardedHeadersFromATrustedPeerAuthenticateTheNamedUser() throws Exception {
-      try (RunningGateway behindProxy = RunningGateway.start("""
+    /** A gateway that believes forwarded headers from loopback, as if a proxy on this host fronted it. */
+    RunningGateway behindTrustedProxy() throws Exception {
+      return RunningGateway.start("""
           server: {port: 0}
           auth:
             providers:
@@ -199,7 +200,12 @@ class AuthenticationTest {
           backends:
             - name: recorder
               http: {url: "%s"}
-          """.formatted(backend.url()))) {
+          """.formatted(backend.url()));
+    }
+
+    @Test
+    void forwardedHeadersFromATrustedPeerAuthenticateTheNamedUser() throws Exception {
+      try (RunningGateway behindProxy = behindTrustedProxy()) {
         McpHttp client = new McpHttp(behindProxy.mcpUrl());
         HttpResponse<String> init = client.post(McpHttp.initializeBody(1)).header("X-Forwarded-User", "carol@example.com")
             .header("X-Forwarded-Groups", "eng, ops").send();
@@ -208,6 +214,27 @@ class AuthenticationTest {
         String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
         HttpResponse<String> asSomeoneElse = client.post(TOOLS_LIST).session(session).header("X-Forwarded-User", "dave@example.com").send();
         assertThat(asSomeoneElse.statusCode()).as("the session belongs to carol").isEqualTo(404);
+      }
+    }
+
+    @ParameterizedTest(name = "{0} sent twice")
+    @ValueSource(strings = {"X-Forwarded-User", "X-Forwarded-Groups", "X-Forwarded-Email"})
+    void anIdentityHeaderSentTwiceIsRefusedEvenFromATrustedPeer(String header) throws Exception {
+      try (RunningGateway behindProxy = behindTrustedProxy()) {
+        // What a proxy that appends its header leaves: the client's value first, the proxy's after it.
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(behindProxy.mcpUrl()))
+            .POST(HttpRequest.BodyPublishers.ofString(McpHttp.initializeBody(1)))
+            .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+            .header("X-Forwarded-User", "carol@example.com");
+        if (header.equals("X-Forwarded-User")) {
+          request.header(header, "admin@example.com");
+        } else {
+          request.header(header, "admins").header(header, "eng");
+        }
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(backend.received()).isEmpty();
       }
     }
 

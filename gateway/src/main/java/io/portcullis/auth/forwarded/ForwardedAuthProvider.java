@@ -17,7 +17,9 @@ import java.util.stream.Collectors;
  * A trusted reverse proxy that has authenticated the user and names them in headers. The headers
  * are believed only when the socket peer itself is inside the trusted blocks, never on the word of
  * X-Forwarded-For. Without the user header the request is not this provider's; with it from an
- * untrusted peer, it is rejected.
+ * untrusted peer, it is rejected. So is a request carrying any of the identity headers more than
+ * once: a proxy that appends its header instead of replacing the client's (HAProxy's
+ * {@code add-header}, Envoy's append) passes the client's own value along first.
  */
 public final class ForwardedAuthProvider implements AuthProvider {
   private final ForwardedProviderConfig config;
@@ -45,6 +47,13 @@ public final class ForwardedAuthProvider implements AuthProvider {
     if (trusted.stream().noneMatch(block -> block.contains(request.peerAddress()))) {
       return Future.succeededFuture(AuthOutcome.Rejected.because(RejectionCause.UNTRUSTED_PEER,
           config.userHeader() + " from untrusted peer " + request.peerAddress()));
+    }
+    for (String header : List.of(config.userHeader(), config.groupsHeader(), config.emailHeader())) {
+      int times = request.headers().getAll(header).size();
+      if (times > 1) {
+        return Future.succeededFuture(AuthOutcome.Rejected.because(RejectionCause.MALFORMED, header + " sent " + times
+            + " times: the proxy must replace the client's identity headers, not add to them"));
+      }
     }
     String groupsHeader = request.headers().get(config.groupsHeader());
     Set<String> groups = groupsHeader == null ? Set.of()
