@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Authenticates every /mcp request from its headers, before its body is parsed. A rejection is a
- * 401 whose WWW-Authenticate points at the protected resource metadata; a provider that cannot
- * answer is a 503; neither ever becomes anonymous access.
+ * 401 whose WWW-Authenticate points at the protected resource metadata (403 insufficient_scope
+ * naming the scopes for a valid token that lacks one; 400 for a token in the query string); a
+ * provider that cannot answer is a 503; none ever becomes anonymous access.
  */
 public final class AuthenticateStage implements Stage {
   private static final Logger LOG = LoggerFactory.getLogger(AuthenticateStage.class);
@@ -76,14 +77,29 @@ public final class AuthenticateStage implements Stage {
     }
     String challenge = "Bearer resource_metadata=\"" + endpoint.resourceMetadataUrl() + "\"";
     if (rejected.cause() == RejectionCause.TOKEN_IN_QUERY) {
-      return Future.failedFuture(GatewayException.oauth(Failure.UNAUTHENTICATED, "invalid_request",
+      // RFC 6750 §3.1: invalid_request is a 400.
+      return Future.failedFuture(GatewayException.oauth(Failure.INVALID_REQUEST, "invalid_request",
           rejected.detail(), challenge + ", error=\"invalid_request\""));
     }
-    if (!request.authorizationPresent()) {
+    if (rejected.cause() == RejectionCause.MISSING_SCOPE) {
+      // A valid token short of scopes: 403 naming them, so the client authorizes again for them rather than retrying.
+      String scopes = String.join(" ", rejected.requiredScopes());
+      return Future.failedFuture(GatewayException.oauth(Failure.INSUFFICIENT_SCOPE, "insufficient_scope",
+          "the access token lacks a required scope; authorize again with: " + scopes,
+          "Bearer error=\"insufficient_scope\", scope=\"" + scopes + "\", resource_metadata=\"" + endpoint.resourceMetadataUrl() + "\""));
+    }
+    if (!bearerScheme(http.getHeader("Authorization"))) {
+      // No credential, or one in a scheme this resource does not take: RFC 6750 §3.1 gives no error code then.
       return Future.failedFuture(GatewayException.oauth(Failure.UNAUTHENTICATED, "invalid_token",
           "authentication required", challenge));
     }
     return Future.failedFuture(GatewayException.oauth(Failure.UNAUTHENTICATED, "invalid_token",
         "the access token is not valid", challenge + ", error=\"invalid_token\""));
+  }
+
+  /** Whether an Authorization header uses the Bearer scheme, well formed or not. */
+  private static boolean bearerScheme(String authorization) {
+    return authorization != null && authorization.regionMatches(true, 0, "Bearer", 0, 6)
+        && (authorization.length() == 6 || authorization.charAt(6) == ' ');
   }
 }

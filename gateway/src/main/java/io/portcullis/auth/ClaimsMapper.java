@@ -54,7 +54,7 @@ public final class ClaimsMapper {
     Set<String> scopes = scopes(claims);
     List<String> missing = requiredScopes.stream().filter(s -> !scopes.contains(s)).toList();
     if (!missing.isEmpty()) {
-      return AuthOutcome.Rejected.because(RejectionCause.MISSING_SCOPE, "missing scope " + String.join(" ", missing));
+      return AuthOutcome.Rejected.missingScopes("missing scope " + String.join(" ", missing), requiredScopes);
     }
     String clientId = scalar(valueAt(claims, mapping.clientId()));
     if (clientId == null) {

@@ -107,8 +107,7 @@ class AuthenticationTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({
         "an unknown bearer token, Bearer not-a-known-token-at-all",
-        "a malformed Authorization header, Bearer",
-        "another scheme, Basic YWxpY2U6c2VjcmV0"})
+        "a malformed Authorization header, Bearer"})
     void aPresentedButInvalidCredentialGets401WithInvalidToken(String name, String authorization) throws Exception {
       HttpResponse<String> response = mcp.post(McpHttp.initializeBody(1)).header("Authorization", authorization).send();
 
@@ -119,11 +118,21 @@ class AuthenticationTest {
     }
 
     @Test
+    void aCredentialInAnotherSchemeGets401WithoutAnErrorCode() throws Exception {
+      // RFC 6750 §3.1: a client that tried an authentication method this resource does not take is told how, not that its token is bad.
+      HttpResponse<String> response = mcp.post(McpHttp.initializeBody(1)).header("Authorization", "Basic YWxpY2U6c2VjcmV0").send();
+
+      assertThat(response.statusCode()).isEqualTo(401);
+      assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer resource_metadata=\"" + resourceMetadataUrl() + "\"");
+      assertThat(backend.received()).isEmpty();
+    }
+
+    @Test
     void aTokenInTheQueryStringIsNeverAcceptedEvenBesideAValidHeader() throws Exception {
       HttpResponse<String> response = new McpHttp(gateway.mcpUrl() + "?access_token=" + ALICE)
           .post(McpHttp.initializeBody(1)).header("Authorization", "Bearer " + ALICE).send();
 
-      assertThat(response.statusCode()).isEqualTo(401);
+      assertThat(response.statusCode()).as("RFC 6750 §3.1: invalid_request is a 400").isEqualTo(400);
       assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).contains("error=\"invalid_request\""));
       assertThat(backend.received()).isEmpty();
     }

@@ -112,7 +112,6 @@ class JwtThroughGatewayTest {
         hostile("an unknown kid", t -> t.valid().header("kid", "no-such-key").sign()),
         hostile("another issuer", t -> t.valid().claim("iss", "https://evil.example.com").sign()),
         hostile("another audience", t -> t.valid().claim("aud", "https://other.example.com/mcp").sign()),
-        hostile("a missing scope", t -> t.valid().claim("scope", "profile").sign()),
         hostile("a token signed by another key under our kid", t -> t.valid().signWith(SigningKey.rsa("key-1").withPair(SigningKey.RSA_B))));
   }
 
@@ -128,6 +127,17 @@ class JwtThroughGatewayTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
     assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue(
         "Bearer resource_metadata=\"http://127.0.0.1:" + gateway.port() + "/.well-known/oauth-protected-resource/mcp\", error=\"invalid_token\"");
+    assertThat(backend.received()).isEmpty();
+  }
+
+  @Test
+  void aValidTokenWithoutTheRequiredScopeGets403NamingTheScope() throws Exception {
+    HttpResponse<String> response = initializeWith(valid().claim("scope", "profile").sign());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(403);
+    assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer error=\"insufficient_scope\", scope=\"mcp\", "
+        + "resource_metadata=\"http://127.0.0.1:" + gateway.port() + "/.well-known/oauth-protected-resource/mcp\"");
+    assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo("insufficient_scope");
     assertThat(backend.received()).isEmpty();
   }
 
