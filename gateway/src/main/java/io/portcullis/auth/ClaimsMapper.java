@@ -95,8 +95,9 @@ public final class ClaimsMapper {
       if (email == null) {
         return "no email at claim '" + mapping.email() + "'";
       }
-      if (Boolean.FALSE.equals(claims.getValue("email_verified"))) {
-        return "email " + email + " is not verified";
+      if (allow.requireVerifiedEmail() && !verified(claims.getValue("email_verified"))) {
+        return "email " + email + " is not verified (email_verified is " + claims.getValue("email_verified")
+            + "; allow.requireVerifiedEmail: false accepts emails from identity providers that never send it)";
       }
       String lower = email.toLowerCase(Locale.ROOT);
       if (!allow.emails().isEmpty() && allow.emails().stream().noneMatch(e -> e.toLowerCase(Locale.ROOT).equals(lower))) {
@@ -114,6 +115,11 @@ public final class ClaimsMapper {
       }
     }
     return null;
+  }
+
+  /** Whether {@code email_verified} says yes: true, or "true" as some providers spell it; absent is no. */
+  private static boolean verified(Object emailVerified) {
+    return Boolean.TRUE.equals(emailVerified) || "true".equals(emailVerified);
   }
 
   private Set<String> scopes(JsonObject claims) {

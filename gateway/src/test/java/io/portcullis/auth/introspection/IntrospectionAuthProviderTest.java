@@ -92,6 +92,7 @@ class IntrospectionAuthProviderTest {
         .put("client_id", "cursor")
         .put("scope", "mcp tools")
         .put("email", "bob@example.com")
+        .put("email_verified", true)
         .put("aud", MCP_URL)
         .put("exp", clock.instant().plusSeconds(3600).getEpochSecond());
   }

@@ -95,6 +95,7 @@ class JwtAuthProviderTest {
         .claim("aud", AUDIENCE)
         .claim("sub", "alice")
         .claim("email", "alice@example.com")
+        .claim("email_verified", true)
         .claim("scope", "mcp read")
         .claim("iat", now().getEpochSecond())
         .expiresAt(now().plusSeconds(300));
@@ -232,6 +233,15 @@ class JwtAuthProviderTest {
       principalOf(authenticate(provider(settings), valid().claim("groups", new JsonArray().add("eng").add("mcp-users")).sign()));
       assertRejected(authenticate(provider(settings), valid().claim("groups", new JsonArray().add("eng")).sign()), NOT_ALLOWED);
     }
+
+    @Test
+    void anEmailWithoutEmailVerifiedCountsWhenTheOperatorSaysItsProviderNeverSendsIt() throws Exception {
+      JwtSettings settings = settings();
+      settings.allow = new AllowConditions(null, List.of("example.com"), null, false);
+
+      principalOf(authenticate(provider(settings), valid().without("email_verified").sign()));
+      principalOf(authenticate(provider(settings), valid().claim("email_verified", "true").sign()));
+    }
   }
 
   @Nested
@@ -301,6 +311,8 @@ class JwtAuthProviderTest {
           hostile("an email outside the allowed domains", t -> t.valid().claim("email", "mallory@evil.example").sign(), NOT_ALLOWED),
           hostile("an email in a subdomain of an allowed domain", t -> t.valid().claim("email", "mallory@evil.example.com").sign(), NOT_ALLOWED),
           hostile("an allowed email that is not verified", t -> t.valid().claim("email_verified", false).sign(), NOT_ALLOWED),
+          hostile("an allowed email whose email_verified is the string false", t -> t.valid().claim("email_verified", "false").sign(), NOT_ALLOWED),
+          hostile("an allowed email without email_verified", t -> t.valid().without("email_verified").sign(), NOT_ALLOWED),
           hostile("no email while emails are restricted", t -> t.valid().without("email").sign(), NOT_ALLOWED),
           hostile("no exp", t -> t.valid().without("exp").sign(), MALFORMED),
           hostile("a crit header", t -> t.valid().header("crit", new JsonArray().add("exp")).sign(), MALFORMED),
