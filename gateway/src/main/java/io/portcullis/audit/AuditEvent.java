@@ -47,7 +47,7 @@ public record AuditEvent(
   }
 
   /** Who made the request, as authentication established it. */
-  public record Principal(String subject, String provider, String clientId, List<String> roles) {
+  public record Principal(String subject, String provider, String issuer, String clientId, List<String> roles) {
     public Principal {
       roles = roles == null ? List.of() : List.copyOf(roles);
     }

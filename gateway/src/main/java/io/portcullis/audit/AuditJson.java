@@ -82,6 +82,7 @@ final class AuditJson {
     g.writeStartObject();
     g.writeStringField("subject", p.subject());
     g.writeStringField("provider", p.provider());
+    g.writeStringField("issuer", p.issuer());
     g.writeStringField("clientId", p.clientId());
     g.writeFieldName("roles");
     strings(g, p.roles());

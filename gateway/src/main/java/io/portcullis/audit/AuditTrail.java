@@ -73,8 +73,8 @@ public final class AuditTrail {
     return element;
   }
 
-  public void principal(String subject, String provider, String clientId, List<String> roles) {
-    this.principal = new AuditEvent.Principal(subject, provider, clientId, roles);
+  public void principal(String subject, String provider, String issuer, String clientId, List<String> roles) {
+    this.principal = new AuditEvent.Principal(subject, provider, issuer, clientId, roles);
   }
 
   public void session(String id, String client) {

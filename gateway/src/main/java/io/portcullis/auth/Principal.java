@@ -29,8 +29,18 @@ public record Principal(
     claims = claims == null ? Map.of() : Map.copyOf(claims);
   }
 
-  /** Whether this is the same caller as {@code other}: same provider, same subject. */
+  /**
+   * The {@code iss} of the verified token, or null when the credential has none (a static token,
+   * a forwarded header). A subject is unique only within its issuer (OIDC Core §2), so two jwt
+   * providers chained for two identity providers can both know an "alice@example.com".
+   */
+  public String issuer() {
+    return claims.get("iss") instanceof String iss ? iss : null;
+  }
+
+  /** Whether this is the same caller as {@code other}: same provider, same issuer, same subject. */
   public boolean sameCallerAs(Principal other) {
-    return other != null && provider.equals(other.provider) && subject.equals(other.subject);
+    return other != null && provider.equals(other.provider) && Objects.equals(issuer(), other.issuer())
+        && subject.equals(other.subject);
   }
 }

@@ -77,7 +77,7 @@ public record Exchange(
 
   public Exchange withPrincipal(Principal p) {
     if (p != null) {
-      audit().principal(p.subject(), p.provider(), p.clientId(), p.roles().stream().sorted().toList());
+      audit().principal(p.subject(), p.provider(), p.issuer(), p.clientId(), p.roles().stream().sorted().toList());
     }
     return new Exchange(http, reply, receivedNanos, protocolVersion, p, body, message, batch, session, route, replyFilter);
   }

@@ -105,7 +105,7 @@ public final class PolicyInputs {
 
   private static ObjectNode principalNode(Principal p) {
     ObjectNode node = JsonRpcCodec.object();
-    node.put("subject", p.subject()).put("provider", p.provider()).put("client_id", p.clientId());
+    node.put("subject", p.subject()).put("provider", p.provider()).put("issuer", p.issuer()).put("client_id", p.clientId());
     node.set("roles", strings(p.roles()));
     node.set("groups", strings(p.groups()));
     node.set("scopes", strings(p.scopes()));

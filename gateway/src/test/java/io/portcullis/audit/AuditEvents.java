@@ -19,7 +19,7 @@ final class AuditEvents {
         Instant.parse("2025-01-02T03:04:05.123456Z"),
         eventId,
         "dec-" + eventId,
-        new AuditEvent.Principal("alice", "jwt", "cli-1", List.of("dev", "ops")),
+        new AuditEvent.Principal("alice", "jwt", "https://idp.example.com", "cli-1", List.of("dev", "ops")),
         "127.0.0.1",
         "test-agent/1.0",
         "test-client",

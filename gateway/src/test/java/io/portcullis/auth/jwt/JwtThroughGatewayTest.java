@@ -82,6 +82,8 @@ class JwtThroughGatewayTest {
     backend.reset();
   }
 
+  static final String TOOLS_LIST = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+
   TokenMinter valid() {
     Instant now = Instant.now();
     return TokenMinter.signedBy(key).claim("iss", idp.issuer()).claim("aud", gateway.mcpUrl()).claim("sub", "alice@example.com")
@@ -139,6 +141,41 @@ class JwtThroughGatewayTest {
         + "resource_metadata=\"http://127.0.0.1:" + gateway.port() + "/.well-known/oauth-protected-resource/mcp\"");
     assertThat(JSON.readTree(response.body()).get("error").asText()).isEqualTo("insufficient_scope");
     assertThat(backend.received()).isEmpty();
+  }
+
+  @Test
+  void theSameSubjectFromAnotherIssuerIsAnotherCallerAndCannotUseTheSession() throws Exception {
+    OidcServer otherIdp = OidcServer.start(vertx, SigningKey.rsa("other-key").withPair(SigningKey.RSA_B));
+    try (RunningGateway twoIssuers = RunningGateway.start("""
+        server: {port: 0}
+        auth:
+          allowPrivateTargets: true
+          providers:
+            - jwt: {issuer: "%s"}
+            - jwt: {issuer: "%s"}
+        backends:
+          - name: recorder
+            http: {url: "%s"}
+        """.formatted(idp.issuer(), otherIdp.issuer(), backend.url()))) {
+      McpHttp client = new McpHttp(twoIssuers.mcpUrl());
+      String fromFirst = valid().claim("aud", twoIssuers.mcpUrl()).sign();
+      String fromSecond = TokenMinter.signedBy(SigningKey.rsa("other-key").withPair(SigningKey.RSA_B))
+          .claim("iss", otherIdp.issuer()).claim("aud", twoIssuers.mcpUrl()).claim("sub", "alice@example.com")
+          .expiresAt(Instant.now().plusSeconds(300)).sign();
+      HttpResponse<String> init = client.post(McpHttp.initializeBody(1)).header("Authorization", "Bearer " + fromFirst).send();
+      assertThat(init.statusCode()).as(init.body()).isEqualTo(200);
+      String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+      backend.reset();
+
+      HttpResponse<String> sameIssuer = client.post(TOOLS_LIST).session(session).header("Authorization", "Bearer " + fromFirst).send();
+      HttpResponse<String> otherIssuer = client.post(TOOLS_LIST).session(session).header("Authorization", "Bearer " + fromSecond).send();
+
+      assertThat(sameIssuer.statusCode()).as(sameIssuer.body()).isEqualTo(200);
+      assertThat(otherIssuer.statusCode()).as("the session is alice@example.com of %s's", idp.issuer()).isEqualTo(404);
+      assertThat(backend.received()).hasSize(1);
+    } finally {
+      otherIdp.stop();
+    }
   }
 
   @Test
