@@ -1,6 +1,7 @@
 package io.portcullis.config;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -11,6 +12,9 @@ final class AuthConfigValidator {
   private static final Set<String> ASYMMETRIC = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
       "ES256", "ES384", "ES512", "EdDSA");
   private static final Pattern ADDRESS_BLOCK = Pattern.compile("[0-9a-fA-F.:]+(/\\d{1,3})?");
+  private static final Set<String> LOOPBACK_HOSTS = Set.of("localhost", "[::1]", "::1");
+  private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
+  private static final Duration MAX_INTROSPECTION_CACHE = Duration.ofHours(1);
 
   void validate(AuthConfig auth, List<String> problems) {
     for (int i = 0; i < auth.providers().size(); i++) {
@@ -31,9 +35,9 @@ final class AuthConfigValidator {
       if (p.staticTokens() != null) {
         validateStatic(p.staticTokens(), at + ".static", problems);
       } else if (p.jwt() != null) {
-        validateJwt(p.jwt(), at + ".jwt", problems);
+        validateJwt(p.jwt(), at + ".jwt", auth.allowPrivateTargets(), problems);
       } else if (p.introspection() != null) {
-        validateIntrospection(p.introspection(), at + ".introspection", problems);
+        validateIntrospection(p.introspection(), at + ".introspection", auth.allowPrivateTargets(), problems);
       } else {
         validateForwarded(p.forwarded(), at + ".forwarded", problems);
       }
@@ -88,12 +92,22 @@ final class AuthConfigValidator {
     }
   }
 
-  private void validateJwt(JwtProviderConfig config, String at, List<String> problems) {
+  private void validateJwt(JwtProviderConfig config, String at, boolean allowPrivate, List<String> problems) {
     if (config.issuer() == null || !isHttpUrl(config.issuer())) {
       problems.add(at + ".issuer: required, the exact 'iss' of the tokens (an absolute http(s) URL)");
+    } else {
+      requireTls(config.issuer(), at + ".issuer", allowPrivate, problems);
     }
     if (config.jwksUri() != null && !isHttpUrl(config.jwksUri())) {
       problems.add(at + ".jwksUri: must be an absolute http(s) URL");
+    } else if (config.jwksUri() != null) {
+      requireTls(config.jwksUri(), at + ".jwksUri", allowPrivate, problems);
+    }
+    if (config.clockSkew().isNegative() || config.clockSkew().compareTo(MAX_CLOCK_SKEW) > 0) {
+      problems.add(at + ".clockSkew: between 0s and " + MAX_CLOCK_SKEW.toMinutes() + "m (it extends every token's life by as much)");
+    }
+    if (config.jwksRefreshMinInterval().compareTo(Duration.ofSeconds(1)) < 0) {
+      problems.add(at + ".jwksRefreshMinInterval: at least 1s (each token with an unknown kid may refetch the keys this often)");
     }
     if (config.algorithms().isEmpty()) {
       problems.add(at + ".algorithms: at least one is required");
@@ -109,9 +123,18 @@ final class AuthConfigValidator {
     }
   }
 
-  private void validateIntrospection(IntrospectionProviderConfig config, String at, List<String> problems) {
+  private void validateIntrospection(IntrospectionProviderConfig config, String at, boolean allowPrivate, List<String> problems) {
     if (config.endpoint() == null || !isHttpUrl(config.endpoint())) {
       problems.add(at + ".endpoint: required, an absolute http(s) URL");
+    } else {
+      requireTls(config.endpoint(), at + ".endpoint", allowPrivate, problems);
+    }
+    if (config.timeout().isNegative() || config.timeout().isZero() || config.timeout().compareTo(Duration.ofMinutes(1)) > 0) {
+      problems.add(at + ".timeout: more than 0s and at most 1m");
+    }
+    if (config.cacheTtl().isNegative() || config.cacheTtl().compareTo(MAX_INTROSPECTION_CACHE) > 0) {
+      problems.add(at + ".cacheTtl: between 0s and " + MAX_INTROSPECTION_CACHE.toMinutes()
+          + "m (a revoked token is still accepted for as long as its answer is cached)");
     }
     if (config.clientId() == null || config.clientSecret() == null) {
       problems.add(at + ": clientId and clientSecret are required (the gateway authenticates to the endpoint)");
@@ -126,9 +149,26 @@ final class AuthConfigValidator {
       problems.add(at + ".trustedCidrs: required and not empty: headers are believed only from these peers");
     }
     for (int i = 0; i < config.trustedCidrs().size(); i++) {
-      if (!ADDRESS_BLOCK.matcher(config.trustedCidrs().get(i).trim()).matches()) {
+      String block = config.trustedCidrs().get(i).trim();
+      if (!ADDRESS_BLOCK.matcher(block).matches()) {
         problems.add(at + ".trustedCidrs[" + i + "]: '" + config.trustedCidrs().get(i) + "' is not an address block such as 10.0.0.0/8");
+      } else if (block.endsWith("/0")) {
+        problems.add(at + ".trustedCidrs[" + i + "]: '" + block + "' trusts every peer, so anyone could name any user; list the proxy's own addresses");
       }
+    }
+  }
+
+  /**
+   * Refuses plain http to a host that is not loopback unless private targets are allowed: keys,
+   * discovery documents and introspection answers fetched over it could be rewritten on the way,
+   * and the introspection client's secret read.
+   */
+  private static void requireTls(String url, String at, boolean allowPrivate, List<String> problems) {
+    URI uri = URI.create(url);
+    if ("http".equals(uri.getScheme()) && !allowPrivate && !LOOPBACK_HOSTS.contains(uri.getHost().toLowerCase(java.util.Locale.ROOT))
+        && !uri.getHost().startsWith("127.")) {
+      problems.add(at + ": must be https (plain http is accepted only on loopback, or with auth.allowPrivateTargets: true"
+          + " for a private network)");
     }
   }
 

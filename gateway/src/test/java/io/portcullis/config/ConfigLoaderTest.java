@@ -489,6 +489,43 @@ class ConfigLoaderTest {
     }
   }
 
+  /** Settings that would silently weaken authentication are refused, each with its path. */
+  @Nested
+  class AuthSettingsThatWeakenAuthentication {
+    List<String> problemsOfProvider(String provider) {
+      return problemsOf("auth:\n  providers:\n    - " + provider + "\n" + ONE_HTTP_BACKEND);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "jwt: {issuer: 'http://idp.example.com'}|auth.providers[0].jwt.issuer: must be https",
+        "jwt: {issuer: 'https://idp.example.com', jwksUri: 'http://keys.example.com/jwks'}|auth.providers[0].jwt.jwksUri: must be https",
+        "jwt: {issuer: 'https://idp.example.com', clockSkew: 7d}|auth.providers[0].jwt.clockSkew: between 0s and 5m",
+        "jwt: {issuer: 'https://idp.example.com', jwksRefreshMinInterval: 0s}|auth.providers[0].jwt.jwksRefreshMinInterval: at least 1s",
+        "introspection: {endpoint: 'http://idp.example.com/introspect', clientId: gw, clientSecret: s}|auth.providers[0].introspection.endpoint: must be https",
+        "introspection: {endpoint: 'https://idp.example.com/introspect', clientId: gw, clientSecret: s, cacheTtl: 30d}|auth.providers[0].introspection.cacheTtl: between 0s and 60m",
+        "introspection: {endpoint: 'https://idp.example.com/introspect', clientId: gw, clientSecret: s, timeout: 0s}|auth.providers[0].introspection.timeout: more than 0s",
+        "forwarded: {trustedCidrs: [0.0.0.0/0]}|auth.providers[0].forwarded.trustedCidrs[0]: '0.0.0.0/0' trusts every peer",
+        "forwarded: {trustedCidrs: ['::/0']}|auth.providers[0].forwarded.trustedCidrs[0]: '::/0' trusts every peer"})
+    void isRefused(String provider, String problem) {
+      assertThat(problemsOfProvider(provider)).singleElement().asString().startsWith(problem);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "jwt: {issuer: 'http://127.0.0.1:8081/realms/dev'}",
+        "jwt: {issuer: 'http://localhost:8081/realms/dev'}",
+        "introspection: {endpoint: 'http://[::1]:8081/introspect', clientId: gw, clientSecret: s}"})
+    void plainHttpIsAcceptedOnLoopback(String provider) throws ConfigException {
+      load("auth:\n  providers:\n    - " + provider + "\n" + ONE_HTTP_BACKEND);
+    }
+
+    @Test
+    void plainHttpIsAcceptedOnAPrivateNetworkTheOperatorAllowed() throws ConfigException {
+      load("auth:\n  allowPrivateTargets: true\n  providers:\n    - jwt: {issuer: 'http://keycloak:8080/realms/dev'}\n" + ONE_HTTP_BACKEND);
+    }
+  }
+
   @Nested
   class ShippedConfiguration {
     @Test
