@@ -132,6 +132,9 @@ final class AuthConfigValidator {
     if (config.timeout().isNegative() || config.timeout().isZero() || config.timeout().compareTo(Duration.ofMinutes(1)) > 0) {
       problems.add(at + ".timeout: more than 0s and at most 1m");
     }
+    if (config.maxInFlightPerPeer() < 1) {
+      problems.add(at + ".maxInFlightPerPeer: at least 1");
+    }
     if (config.cacheTtl().isNegative() || config.cacheTtl().compareTo(MAX_INTROSPECTION_CACHE) > 0) {
       problems.add(at + ".cacheTtl: between 0s and " + MAX_INTROSPECTION_CACHE.toMinutes()
           + "m (a revoked token is still accepted for as long as its answer is cached)");

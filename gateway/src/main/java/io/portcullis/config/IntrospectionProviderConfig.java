@@ -9,7 +9,8 @@ import java.util.List;
  * at most {@code cacheTtl} and never past the token's own expiry). An active token must also have
  * been issued for this gateway: its {@code aud} must name one of {@code audiences} (default: the
  * gateway's public /mcp URL) unless {@code checkAudience} is false, and its {@code iss} must be
- * {@code issuer} when one is set.
+ * {@code issuer} when one is set. One peer address has at most {@code maxInFlightPerPeer} checks of
+ * uncached tokens under way at once.
  */
 public record IntrospectionProviderConfig(
     String endpoint,
@@ -23,7 +24,8 @@ public record IntrospectionProviderConfig(
     Integer cacheSize,
     List<String> requiredScopes,
     ClaimMapping claims,
-    AllowConditions allow) {
+    AllowConditions allow,
+    Integer maxInFlightPerPeer) {
   public IntrospectionProviderConfig {
     audiences = audiences == null ? List.of() : List.copyOf(audiences);
     checkAudience = checkAudience == null || checkAudience;
@@ -33,5 +35,6 @@ public record IntrospectionProviderConfig(
     requiredScopes = requiredScopes == null ? List.of() : List.copyOf(requiredScopes);
     claims = claims == null ? ClaimMapping.defaults() : claims;
     allow = allow == null ? AllowConditions.none() : allow;
+    maxInFlightPerPeer = maxInFlightPerPeer == null ? 8 : maxInFlightPerPeer;
   }
 }

@@ -42,15 +42,24 @@ public final class GuardedFetcher {
   private final HttpClientAgent client;
 
   public GuardedFetcher(Vertx vertx, TargetGuard guard, Duration timeout) {
-    this(vertx, guard, timeout, new HttpClientOptions());
+    this(vertx, guard, timeout, 4);
+  }
+
+  /** With up to {@code maxConnections} requests under way at once; more wait for a connection. */
+  public GuardedFetcher(Vertx vertx, TargetGuard guard, Duration timeout, int maxConnections) {
+    this(vertx, guard, timeout, new HttpClientOptions(), maxConnections);
   }
 
   /** With {@code options} as the client's base (tests add a trust store); TLS always verifies the host name. */
   GuardedFetcher(Vertx vertx, TargetGuard guard, Duration timeout, HttpClientOptions options) {
+    this(vertx, guard, timeout, options, 4);
+  }
+
+  private GuardedFetcher(Vertx vertx, TargetGuard guard, Duration timeout, HttpClientOptions options, int maxConnections) {
     this.guard = guard;
     this.timeoutMillis = timeout.toMillis();
     this.client = vertx.createHttpClient(new HttpClientOptions(options).setVerifyHost(true),
-        new PoolOptions().setHttp1MaxSize(4));
+        new PoolOptions().setHttp1MaxSize(maxConnections));
   }
 
   /**

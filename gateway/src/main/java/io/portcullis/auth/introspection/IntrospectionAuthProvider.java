@@ -50,6 +50,7 @@ public final class IntrospectionAuthProvider implements AuthProvider {
   private final Clock clock;
   private final String authorization;
   private final AudienceCheck audiences;
+  private final IntrospectionsInFlight inFlight;
 
   /**
    * {@code defaultAudience} supplies the gateway's public /mcp URL, the expected audience when the
@@ -64,11 +65,13 @@ public final class IntrospectionAuthProvider implements AuthProvider {
       TargetGuard guard, Clock clock) {
     this.config = config;
     this.audiences = new AudienceCheck(config.checkAudience(), config.audiences(), defaultAudience);
+    this.inFlight = new IntrospectionsInFlight(config.maxInFlightPerPeer());
     if (!config.checkAudience()) {
       LOG.warn("introspection provider {}: the audience check is off, so an active token the authorization server"
           + " issued for any other service is accepted", config.endpoint());
     }
-    this.fetcher = new GuardedFetcher(vertx, guard, config.timeout());
+    // Every request with a new token waits for a check: more connections than one peer may fill.
+    this.fetcher = new GuardedFetcher(vertx, guard, config.timeout(), 2 * config.maxInFlightPerPeer());
     this.mapper = new ClaimsMapper(kind(), config.claims(), config.allow(), config.requiredScopes());
     this.cache = new TokenCache(config.cacheSize(), clock);
     this.clock = clock;
@@ -87,7 +90,8 @@ public final class IntrospectionAuthProvider implements AuthProvider {
    * UNKNOWN_TOKEN when the endpoint says the token is not active or not an access token,
    * WRONG_ISSUER and WRONG_AUDIENCE when it was not issued for this gateway, EXPIRED or NOT_YET_VALID by its
    * {@code exp} and {@code nbf}, the claim mapping's causes, and PROVIDER_UNREACHABLE
-   * (unavailable) when the endpoint cannot answer.
+   * (unavailable) when the endpoint cannot answer or the peer already has
+   * {@code maxInFlightPerPeer} checks of other tokens under way (see {@link IntrospectionsInFlight}).
    */
   @Override
   public Future<AuthOutcome> authenticate(AuthRequest request) {
@@ -100,6 +104,15 @@ public final class IntrospectionAuthProvider implements AuthProvider {
     if (cached != null) {
       return Future.succeededFuture(new AuthOutcome.Authenticated(cached));
     }
+    Future<AuthOutcome> checked = inFlight.check(cacheKey, request.peerAddress(), () -> introspect(token, cacheKey));
+    if (checked == null) {
+      return Future.succeededFuture(new AuthOutcome.Rejected(RejectionCause.PROVIDER_UNREACHABLE, config.maxInFlightPerPeer()
+          + " token checks from " + request.peerAddress() + " are already under way at " + config.endpoint(), true));
+    }
+    return checked;
+  }
+
+  private Future<AuthOutcome> introspect(String token, String cacheKey) {
     return fetcher.postForm(config.endpoint(), Map.of("token", token, "token_type_hint", "access_token"), authorization)
         .transform(ar -> Future.succeededFuture(ar.succeeded() ? judge(ar.result(), cacheKey)
             : new AuthOutcome.Rejected(RejectionCause.PROVIDER_UNREACHABLE, ar.cause().getMessage(), true)));

@@ -28,7 +28,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,7 +77,7 @@ class IntrospectionAuthProviderTest {
   IntrospectionProviderConfig config(String issuer, List<String> audiences, Boolean checkAudience, Duration timeout,
       Duration cacheTtl, Integer cacheSize, AllowConditions allow) {
     return new IntrospectionProviderConfig(endpoint.url(), IntrospectionServer.CLIENT_ID, IntrospectionServer.CLIENT_SECRET,
-        issuer, audiences, checkAudience, timeout, cacheTtl, cacheSize, List.of("mcp"), ClaimMapping.defaults(), allow);
+        issuer, audiences, checkAudience, timeout, cacheTtl, cacheSize, List.of("mcp"), ClaimMapping.defaults(), allow, null);
   }
 
   IntrospectionAuthProvider provider(IntrospectionProviderConfig config) {
@@ -296,6 +298,55 @@ class IntrospectionAuthProviderTest {
   }
 
   @Nested
+  class Floods {
+    /** Starts a check of {@code token} from {@code peer} on an event loop, as the gateway does, without waiting for it. */
+    CompletableFuture<AuthOutcome> start(IntrospectionAuthProvider provider, String token, String peer) {
+      MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Authorization", "Bearer " + token);
+      Promise<AuthOutcome> answer = Promise.promise();
+      vertx.runOnContext(v -> provider.authenticate(new AuthRequest(headers, peer, token, true)).onComplete(answer));
+      return answer.future().toCompletionStage().toCompletableFuture();
+    }
+
+    @Test
+    void madeUpTokensFromOnePeerDoNotQueueAheadOfAnotherPeersToken() throws Exception {
+      endpoint.register("opaque-1", activeClaims());
+      endpoint.answerAfter(1000);
+      IntrospectionAuthProvider provider = provider(config(null, null, null, Duration.ofSeconds(4), null, null, null));
+      List<CompletableFuture<AuthOutcome>> flood = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        flood.add(start(provider, "made-up-" + i, "10.0.0.66"));
+      }
+
+      AuthOutcome legitimate = start(provider, "opaque-1", "10.0.0.7").get(10, TimeUnit.SECONDS);
+
+      assertThat(principalOf(legitimate).subject()).isEqualTo("bob");
+      List<AuthOutcome> refused = new ArrayList<>();
+      for (CompletableFuture<AuthOutcome> f : flood) {
+        refused.add(f.get(10, TimeUnit.SECONDS));
+      }
+      assertThat(refused).filteredOn(o -> o instanceof AuthOutcome.Rejected r && r.cause() == PROVIDER_UNREACHABLE)
+          .as("checks beyond the peer's 8 under way are refused without asking").hasSize(32);
+      assertThat(endpoint.received()).hasSize(8 + 1);
+    }
+
+    @Test
+    void requestsPresentingOneTokenAtOnceShareOneIntrospection() throws Exception {
+      endpoint.register("opaque-1", activeClaims());
+      endpoint.answerAfter(200);
+      IntrospectionAuthProvider provider = provider();
+      List<CompletableFuture<AuthOutcome>> burst = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        burst.add(start(provider, "opaque-1", "10.0.0.7"));
+      }
+
+      for (CompletableFuture<AuthOutcome> f : burst) {
+        assertThat(principalOf(f.get(10, TimeUnit.SECONDS)).subject()).isEqualTo("bob");
+      }
+      assertThat(endpoint.received()).hasSize(1);
+    }
+  }
+
+  @Nested
   class Outages {
     void assertUnavailable(AuthOutcome outcome, String detail) {
       AuthOutcome.Rejected rejected = rejectionOf(outcome, PROVIDER_UNREACHABLE);
@@ -322,7 +373,7 @@ class IntrospectionAuthProviderTest {
     @Test
     void anEndpointThatRefusesTheGatewaysCredentialsMakesTheProviderUnavailable() throws Exception {
       IntrospectionProviderConfig wrongSecret = new IntrospectionProviderConfig(endpoint.url(), IntrospectionServer.CLIENT_ID,
-          "wrong", null, null, null, null, null, null, null, null, null);
+          "wrong", null, null, null, null, null, null, null, null, null, null);
 
       assertUnavailable(authenticate(provider(wrongSecret), "opaque-1"), "HTTP 401");
     }

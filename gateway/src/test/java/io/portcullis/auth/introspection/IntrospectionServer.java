@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * An RFC 7662 introspection endpoint on loopback at {@code /introspect}: it authenticates its
  * client with HTTP Basic (401 otherwise), answers registered tokens with their claims and any other
- * token with {@code active: false}, and records what it received. It can be made silent (it never
- * answers) and stopped.
+ * token with {@code active: false}, and records what it received. It can be made slow, silent (it
+ * never answers) and stopped.
  */
 final class IntrospectionServer {
   /** One request as the endpoint saw it. */
@@ -29,10 +29,13 @@ final class IntrospectionServer {
   private final Map<String, JsonObject> tokens = new ConcurrentHashMap<>();
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private volatile boolean silent;
+  private volatile long delayMillis;
+  private Vertx vertx;
   private HttpServer server;
 
   static IntrospectionServer start(Vertx vertx) throws Exception {
     IntrospectionServer endpoint = new IntrospectionServer();
+    endpoint.vertx = vertx;
     endpoint.server = vertx.createHttpServer().requestHandler(endpoint::handle).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     return endpoint;
@@ -53,6 +56,11 @@ final class IntrospectionServer {
 
   void goSilent() {
     silent = true;
+  }
+
+  /** Answers every request {@code millis} after it arrives, as a busy authorization server would. */
+  void answerAfter(long millis) {
+    delayMillis = millis;
   }
 
   List<Received> received() {
@@ -77,7 +85,11 @@ final class IntrospectionServer {
         return;
       }
       JsonObject answer = tokens.getOrDefault(form.getOrDefault("token", ""), new JsonObject().put("active", false));
-      request.response().putHeader("Content-Type", "application/json").end(answer.encode());
+      if (delayMillis > 0) {
+        vertx.setTimer(delayMillis, t -> request.response().putHeader("Content-Type", "application/json").end(answer.encode()));
+      } else {
+        request.response().putHeader("Content-Type", "application/json").end(answer.encode());
+      }
     });
   }
 
