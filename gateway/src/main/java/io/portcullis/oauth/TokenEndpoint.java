@@ -110,38 +110,47 @@ final class TokenEndpoint {
 
   private void codeGrant(RoutingContext ctx, MultiMap form, OAuthState.Client client) {
     String value = form.get("code");
-    PendingGrants.Code code = grants.takeCode(value);
-    if (code == null) {
-      PendingGrants.Used used = grants.usedCode(value);
-      if (used != null) {
-        store.revokeFamily(used.family(), accessTokensUntil());
-        OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code was already used; the tokens issued for it are revoked");
-      } else {
-        OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code is unknown or expired");
-      }
+    String family = Secrets.random(16);
+    PendingGrants.Slot claimed = grants.claim(value, family, System.currentTimeMillis() + config.refreshTokenLifetime().toMillis());
+    if (claimed == null) {
+      OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code is unknown or expired");
       return;
     }
-    if (!code.clientId().equals(client.clientId())) {
-      OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code was issued to another client");
+    if (claimed.replayed()) {
+      store.revokeFamily(claimed.family(), accessTokensUntil());
+      OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code was already used; the tokens issued for it are revoked");
       return;
+    }
+    Refusal refusal = codeRefusal(form, client, claimed.code());
+    if (refusal != null) {
+      grants.burn(value, claimed);
+      OAuthResponses.error(ctx, 400, refusal.error(), refusal.description());
+      return;
+    }
+    issue(client, claimed.code().grant(), family, List.of()).onComplete(r -> answer(ctx, r.result()));
+  }
+
+  /** An OAuth error answered with 400. */
+  private record Refusal(String error, String description) {
+  }
+
+  /** Why the code cannot be exchanged by this request, or null. */
+  private static Refusal codeRefusal(MultiMap form, OAuthState.Client client, PendingGrants.Code code) {
+    if (!code.clientId().equals(client.clientId())) {
+      return new Refusal("invalid_grant", "the authorization code was issued to another client");
     }
     if (!code.redirectUri().equals(form.get("redirect_uri"))) {
-      OAuthResponses.error(ctx, 400, "invalid_grant", "redirect_uri differs from the one the code was issued for");
-      return;
+      return new Refusal("invalid_grant", "redirect_uri differs from the one the code was issued for");
     }
     if (!Pkce.verifies(form.get("code_verifier"), code.challenge())) {
-      OAuthResponses.error(ctx, 400, "invalid_grant", form.get("code_verifier") == null
+      return new Refusal("invalid_grant", form.get("code_verifier") == null
           ? "code_verifier is missing (PKCE is required)" : "code_verifier does not match the code_challenge");
-      return;
     }
     String resource = form.get("resource");
     if (resource != null && !resource.equals(code.grant().resource())) {
-      OAuthResponses.error(ctx, 400, "invalid_target", "resource must be " + code.grant().resource());
-      return;
+      return new Refusal("invalid_target", "resource must be " + code.grant().resource());
     }
-    String family = Secrets.random(16);
-    grants.codeUsed(value, family, System.currentTimeMillis() + config.refreshTokenLifetime().toMillis());
-    issue(client, code.grant(), family, List.of()).onComplete(r -> answer(ctx, r.result()));
+    return null;
   }
 
   private void refreshGrant(RoutingContext ctx, MultiMap form, OAuthState.Client client) {

@@ -408,6 +408,29 @@ class OAuthAttacksTest {
     }
 
     @Test
+    void ofTwoExchangesOfOneCodeRacingOnTwoEventLoopsOneWinsAndTheOtherRevokesWhatItIssued() throws Exception {
+      // A race is decided within microseconds: many pairs, so that some arrive together (the old code lost
+      // the race within 20 to 45 pairs).
+      for (int pair = 0; pair < 150; pair++) {
+        Pkce pkce = Pkce.create();
+        String code = as.approvedCode(authorizeParams(client, pkce, "st"), ALICE);
+        CompletableFuture<HttpResponse<String>> a = as.tokenAsync(codeForm(client, code, pkce));
+        CompletableFuture<HttpResponse<String>> b = as.tokenAsync(codeForm(client, code, pkce));
+        HttpResponse<String> ra = a.get(30, TimeUnit.SECONDS);
+        HttpResponse<String> rb = b.get(30, TimeUnit.SECONDS);
+        String evidence = "pair " + pair + "\nfirst: " + ra.statusCode() + " " + ra.body() + "\nsecond: " + rb.statusCode() + " " + rb.body();
+        assertThat(List.of(ra.statusCode(), rb.statusCode())).as(evidence).containsExactlyInAnyOrder(200, 400);
+        HttpResponse<String> winner = ra.statusCode() == 200 ? ra : rb;
+        HttpResponse<String> loser = winner == ra ? rb : ra;
+
+        assertThat(json(loser).path("error_description").asText()).as(evidence)
+            .isEqualTo("the authorization code was already used; the tokens issued for it are revoked");
+        assertOAuthError(as.token(refreshForm(client, tokens(winner).refresh())), 400, "invalid_grant", "the refresh token was revoked");
+        assertRefusedAtMcp(as.initialize(tokens(winner).access()));
+      }
+    }
+
+    @Test
     void anExpiredCodeIsInvalidGrant() throws Exception {
       Client shortClient = shortAs.registerPublic(APP);
       Pkce pkce = Pkce.create();
