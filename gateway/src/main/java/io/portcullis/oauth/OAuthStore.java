@@ -7,7 +7,9 @@ import java.util.Optional;
 /**
  * Where registered clients and refresh tokens live. The file store is the first implementation;
  * a shared database can take its place when many replicas serve one issuer. Reads answer from
- * memory; each write's future completes once it is durable.
+ * memory; each write's future completes once it is durable. A client or refresh records that could
+ * not be stored are taken out of memory again (unless changed since); a revocation stays (fail
+ * closed).
  */
 public interface OAuthStore {
   Optional<OAuthState.Client> client(String clientId);

@@ -75,6 +75,14 @@ final class PendingGrants {
     });
   }
 
+  /**
+   * Gives a code back when its exchange could not store the tokens: the client's retry is a first
+   * use. A code presented by another exchange meanwhile stays claimed (its family is revoked).
+   */
+  void release(String value, Slot claimed) {
+    codes.replace(Sha256.hex(value), claimed, new Slot(claimed.code(), null, 0, false));
+  }
+
   /** Forgets a code its exchange found wrong (another client, verifier, ...): presented again, it is unknown. */
   void burn(String value, Slot claimed) {
     codes.remove(Sha256.hex(value), claimed);

@@ -127,7 +127,12 @@ final class TokenEndpoint {
       OAuthResponses.error(ctx, 400, refusal.error(), refusal.description());
       return;
     }
-    issue(client, claimed.code().grant(), family, List.of()).onComplete(r -> answer(ctx, r.result()));
+    issue(client, claimed.code().grant(), family, List.of()).onComplete(r -> {
+      if (r.failed()) {
+        grants.release(value, claimed);
+      }
+      answer(ctx, r.result());
+    });
   }
 
   /** An OAuth error answered with 400. */
@@ -191,7 +196,13 @@ final class TokenEndpoint {
       SharedWork.forCaller(winner.answer()).onComplete(r -> answer(ctx, r.result()));
       return;
     }
-    issue(client, refresh.grant(), refresh.family(), List.of(refresh)).onComplete(rotated);
+    issue(client, refresh.grant(), refresh.family(), List.of(refresh)).onComplete(r -> {
+      if (r.failed()) {
+        // The store left the token unspent: the client's retry rotates it afresh.
+        recentRotations.remove(hash, mine);
+      }
+      rotated.handle(r);
+    });
     rotated.future().onComplete(r -> answer(ctx, r.result()));
   }
 

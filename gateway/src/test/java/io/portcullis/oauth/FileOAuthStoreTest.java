@@ -1,6 +1,7 @@
 package io.portcullis.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,6 +41,40 @@ class FileOAuthStoreTest {
     assertThat(store.refresh("hash-1")).hasValueSatisfying(saved -> assertThat(saved.revoked()).isTrue());
     assertThat(FileOAuthStore.open(vertx, dir.resolve("state.json"), null).refresh("hash-1"))
         .as("after a restart").hasValueSatisfying(saved -> assertThat(saved.revoked()).isTrue());
+  }
+
+  @Test
+  void aRotationThatCannotBeWrittenLeavesTheTokenUnspentAndItsSuccessorUnknown() throws Exception {
+    FileOAuthStore store = FileOAuthStore.open(vertx, dir.resolve("state.json"), null);
+    long inAnHour = System.currentTimeMillis() + 3_600_000;
+    OAuthState.Grant grant = new OAuthState.Grant("alice", List.of(), null, null, "http://127.0.0.1/mcp");
+    OAuthState.Refresh issued = new OAuthState.Refresh("hash-1", "family-1", "client-1", grant, inAnHour, 0, null, false);
+    store.saveRefresh(List.of(issued)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    store.beforeWrite = () -> {
+      throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+    };
+
+    OAuthState.Refresh successor = new OAuthState.Refresh("hash-2", "family-1", "client-1", grant, inAnHour, 0, null, false);
+    Future<Void> rotation = store.saveRefresh(List.of(issued.spent(System.currentTimeMillis(), "hash-2"), successor));
+
+    assertThatThrownBy(() -> rotation.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("No space left on device");
+    assertThat(store.refresh("hash-1")).hasValue(issued);
+    assertThat(store.refresh("hash-2")).isEmpty();
+  }
+
+  @Test
+  void aClientWhoseRegistrationCannotBeWrittenIsNotRegistered() throws Exception {
+    FileOAuthStore store = FileOAuthStore.open(vertx, dir.resolve("state.json"), null);
+    store.beforeWrite = () -> {
+      throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+    };
+
+    Future<Void> registration = store.saveClient(client("unstored"));
+
+    assertThatThrownBy(() -> registration.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("No space left on device");
+    assertThat(store.client("unstored")).isEmpty();
   }
 
   @Test

@@ -880,14 +880,69 @@ class OAuthAttacksTest {
       try (RunningGateway gateway = RunningGateway.start(config(port, state, K1, "[\"127.0.0.1/32\"]", temp.resolve("audit-uw")))) {
         Client client = browser.registerPublic(APP);
         Tokens tokens = browser.authorizeAndExchange(client, ALICE);
-        // The state file's place taken by a non-empty directory: the store's rename onto it fails.
-        Files.delete(state);
-        Files.createDirectories(state.resolve("in-the-way"));
+        makeUnwritable(state);
 
         HttpResponse<String> revoked = browser.revoke(client, tokens.refresh());
 
         assertOAuthError(revoked, 503, "temporarily_unavailable", "the revocation could not be stored; try again");
       }
+    }
+
+    /** The state file's place taken by a non-empty directory: the store's rename onto it fails. */
+    void makeUnwritable(Path state) throws Exception {
+      Files.delete(state);
+      Files.createDirectories(state.resolve("in-the-way"));
+    }
+
+    void makeWritable(Path state) throws Exception {
+      Files.delete(state.resolve("in-the-way"));
+      Files.delete(state);
+    }
+
+    /** What a test does with a gateway of its own, a client registered there, and the gateway's state file. */
+    interface OnOwnGateway {
+      void run(OAuthBrowser browser, Client client, Path state) throws Exception;
+    }
+
+    void onOwnGateway(String name, OnOwnGateway test) throws Exception {
+      Path state = temp.resolve(name + "-state.json");
+      try (RunningGateway own = RunningGateway.start(config(0, state, K1, "[\"127.0.0.1/32\"]", temp.resolve("audit-" + name)))) {
+        OAuthBrowser browser = new OAuthBrowser("http://127.0.0.1:" + own.port());
+        test.run(browser, browser.registerPublic(APP), state);
+      }
+    }
+
+    @Test
+    void aCodeWhoseTokensCannotBeStoredIsAnswered503AndIsNotSpent() throws Exception {
+      onOwnGateway("unwritable-code", (browser, client, state) -> {
+        Pkce pkce = Pkce.create();
+        String code = browser.approvedCode(authorizeParams(client, pkce, "st"), ALICE);
+        makeUnwritable(state);
+
+        assertOAuthError(browser.token(codeForm(client, code, pkce)), 503, "temporarily_unavailable",
+            "the authorization server could not store the grant; try again");
+        makeWritable(state);
+
+        Tokens retried = tokens(browser.token(codeForm(client, code, pkce)));
+        assertThat(browser.initialize(retried.access()).statusCode()).as("the retry's tokens are not revoked").isEqualTo(200);
+        assertThat(browser.token(refreshForm(client, retried.refresh())).statusCode()).isEqualTo(200);
+      });
+    }
+
+    @Test
+    void aRotationThatCannotBeStoredIsAnswered503AndTheRefreshTokenIsNotSpent() throws Exception {
+      onOwnGateway("unwritable-refresh", (browser, client, state) -> {
+        Tokens tokens = browser.authorizeAndExchange(client, ALICE);
+        makeUnwritable(state);
+
+        assertOAuthError(browser.token(refreshForm(client, tokens.refresh())), 503, "temporarily_unavailable",
+            "the authorization server could not store the grant; try again");
+        makeWritable(state);
+
+        Tokens rotated = tokens(browser.token(refreshForm(client, tokens.refresh())));
+        assertThat(browser.initialize(tokens.access()).statusCode()).as("the family is not revoked").isEqualTo(200);
+        assertThat(browser.token(refreshForm(client, rotated.refresh())).statusCode()).isEqualTo(200);
+      });
     }
 
     @Test
