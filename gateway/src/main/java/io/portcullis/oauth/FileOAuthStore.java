@@ -112,9 +112,16 @@ public final class FileOAuthStore implements OAuthStore {
   }
 
   @Override
-  public Future<Void> saveClient(OAuthState.Client client) {
-    OAuthState.Client before = clients.put(client.clientId(), client);
-    return undoneIfNotWritten(persist(), () -> putBack(clients, client.clientId(), client, before));
+  public Future<Boolean> register(OAuthState.Client client, int maxClients, long unusedBefore) {
+    OAuthState.Client before;
+    synchronized (clients) {
+      clients.values().removeIf(c -> c.unusedSince(unusedBefore));
+      if (clients.size() >= maxClients) {
+        return Future.succeededFuture(false);
+      }
+      before = clients.put(client.clientId(), client);
+    }
+    return undoneIfNotWritten(persist(), () -> putBack(clients, client.clientId(), client, before)).map(true);
   }
 
   @Override
@@ -131,6 +138,8 @@ public final class FileOAuthStore implements OAuthStore {
       records.forEach(r -> {
         OAuthState.Refresh saved = revokedFamilies.containsKey(r.family()) ? r.revokedNow() : r;
         before.put(saved, refreshTokens.put(r.hash(), saved));
+        // In the same snapshot as its token; left so if the write fails: it came as far as an exchange.
+        clients.computeIfPresent(r.clientId(), (id, c) -> c.unused() ? c.used() : c);
       });
     }
     return undoneIfNotWritten(persist(), () -> {

@@ -14,11 +14,16 @@ import java.util.Optional;
 public interface OAuthStore {
   Optional<OAuthState.Client> client(String clientId);
 
-  Future<Void> saveClient(OAuthState.Client client);
+  /**
+   * Registers a new client unless {@code maxClients} are registered; first forgets those that
+   * registered before {@code unusedBefore} (seconds) and never obtained a token. Completes with
+   * false, storing nothing, when full.
+   */
+  Future<Boolean> register(OAuthState.Client client, int maxClients, long unusedBefore);
 
   Optional<OAuthState.Refresh> refresh(String hash);
 
-  /** Saves refresh records together (a rotation: the spent one and its successor). */
+  /** Saves refresh records together (a rotation: the spent one and its successor); their clients are used from then on. */
   Future<Void> saveRefresh(List<OAuthState.Refresh> records);
 
   /**

@@ -25,7 +25,30 @@ class FileOAuthStoreTest {
   }
 
   private static OAuthState.Client client(String id) {
-    return new OAuthState.Client(id, null, "none", id, List.of("http://127.0.0.1/cb"), 0);
+    return new OAuthState.Client(id, null, "none", id, List.of("http://127.0.0.1/cb"), 0, true);
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aClientThatObtainedATokenIsStillUsedAfterARestartAndOnlyUnusedOnesAreForgotten() throws Exception {
+    Path file = dir.resolve("state.json");
+    FileOAuthStore store = FileOAuthStore.open(vertx, file, null);
+    await(store.register(client("used"), 10, 0));
+    await(store.register(client("unused"), 10, 0));
+    OAuthState.Grant grant = new OAuthState.Grant("alice", List.of(), null, null, "http://127.0.0.1/mcp");
+    await(store.saveRefresh(List.of(new OAuthState.Refresh("hash-1", "family-1", "used", grant,
+        System.currentTimeMillis() + 3_600_000, 0, null, false))));
+
+    FileOAuthStore reopened = FileOAuthStore.open(vertx, file, null);
+    // Both registered at second 0: with unusedBefore 1, an unused one is forgotten.
+    assertThat(await(reopened.register(client("third"), 2, 1))).as("a place freed by the unused client").isTrue();
+    assertThat(reopened.client("unused")).isEmpty();
+    assertThat(reopened.client("used")).isPresent();
+    assertThat(await(reopened.register(client("fourth"), 2, 0))).as("full: the used client and the third").isFalse();
+    assertThat(reopened.client("fourth")).isEmpty();
   }
 
   @Test
@@ -70,7 +93,7 @@ class FileOAuthStoreTest {
       throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
     };
 
-    Future<Void> registration = store.saveClient(client("unstored"));
+    Future<Boolean> registration = store.register(client("unstored"), 10, 0);
 
     assertThatThrownBy(() -> registration.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
         .hasMessageContaining("No space left on device");
@@ -96,9 +119,9 @@ class FileOAuthStoreTest {
     };
 
     // Called off any Vert.x thread, each change runs on a context of its own, as two event loops would.
-    Future<Void> older = store.saveClient(client("first"));
+    Future<Boolean> older = store.register(client("first"), 10, 0);
     assertThat(firstHeld.await(10, TimeUnit.SECONDS)).isTrue();
-    store.saveClient(client("second")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    store.register(client("second"), 10, 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     release.countDown();
     older.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
 

@@ -126,6 +126,20 @@ class OAuthAttacksTest {
         """.formatted(port, signingKeys, trustedCidrs, stateFile, extra, backend.url(), auditDir);
   }
 
+  /** What a test does with a gateway of its own, a client registered there, and the gateway's state file. */
+  interface OnOwnGateway {
+    void run(OAuthBrowser browser, Client client, Path state) throws Exception;
+  }
+
+  /** Runs {@code test} on a gateway of its own (with these lines added to auth.oauthServer). */
+  void onOwnGateway(String name, OnOwnGateway test, String... oauthExtra) throws Exception {
+    Path state = temp.resolve(name + "-state.json");
+    try (RunningGateway own = RunningGateway.start(config(0, state, K1, "[\"127.0.0.1/32\"]", temp.resolve("audit-" + name), oauthExtra))) {
+      OAuthBrowser browser = new OAuthBrowser("http://127.0.0.1:" + own.port());
+      test.run(browser, browser.registerPublic(APP), state);
+    }
+  }
+
   // ---------------------------------------------------------------- assertions
 
   /** An OAuth error answer (JSON) with this status and code, whose description names the failed check. */
@@ -205,6 +219,38 @@ class OAuthAttacksTest {
 
       assertOAuthError(response, 400, "invalid_redirect_uri", why);
       assertThat(json(response).has("client_id")).as("nothing registered").isFalse();
+    }
+
+    @Test
+    void aRegistrationBeyondMaxClientsIsRefusedNamingTheLimit() throws Exception {
+      onOwnGateway("max-clients", (browser, first, state) -> {
+        browser.registerPublic(APP);
+
+        HttpResponse<String> third = browser.register(new JsonObject().put("token_endpoint_auth_method", "none")
+            .put("redirect_uris", new io.vertx.core.json.JsonArray().add(APP)));
+
+        assertOAuthError(third, 503, "temporarily_unavailable",
+            "this server keeps at most 2 registered clients (auth.oauthServer.maxClients) and has that many");
+        assertThat(json(third).has("client_id")).as("nothing registered").isFalse();
+      }, "maxClients: 2");
+    }
+
+    @Test
+    void aClientThatObtainsNoTokenWithinUnusedClientLifetimeIsForgottenAndFreesItsPlace() throws Exception {
+      onOwnGateway("unused-clients", (browser, used, state) -> {
+        Tokens tokens = browser.authorizeAndExchange(used, ALICE);
+        Client unused = browser.registerPublic(APP);
+
+        Thread.sleep(2_100); // unusedClientLifetime is 1s; registration times are whole seconds
+
+        assertErrorPage(browser.authorize(authorizeParams(unused, Pkce.create(), "st"), Map.of("X-Forwarded-User", ALICE)), 400,
+            "Unknown client '" + unused.id() + "'");
+        browser.registerPublic(APP);
+        assertOAuthError(browser.register(new JsonObject().put("token_endpoint_auth_method", "none")
+            .put("redirect_uris", new io.vertx.core.json.JsonArray().add(APP))), 503, "temporarily_unavailable", "at most 2 registered clients");
+        assertThat(browser.token(refreshForm(used, tokens.refresh())).statusCode()).as("the client that obtained a token is kept")
+            .isEqualTo(200);
+      }, "maxClients: 2", "unusedClientLifetime: 1s");
     }
 
     @Test
@@ -899,19 +945,6 @@ class OAuthAttacksTest {
       Files.delete(state);
     }
 
-    /** What a test does with a gateway of its own, a client registered there, and the gateway's state file. */
-    interface OnOwnGateway {
-      void run(OAuthBrowser browser, Client client, Path state) throws Exception;
-    }
-
-    void onOwnGateway(String name, OnOwnGateway test) throws Exception {
-      Path state = temp.resolve(name + "-state.json");
-      try (RunningGateway own = RunningGateway.start(config(0, state, K1, "[\"127.0.0.1/32\"]", temp.resolve("audit-" + name)))) {
-        OAuthBrowser browser = new OAuthBrowser("http://127.0.0.1:" + own.port());
-        test.run(browser, browser.registerPublic(APP), state);
-      }
-    }
-
     @Test
     void aCodeWhoseTokensCannotBeStoredIsAnswered503AndIsNotSpent() throws Exception {
       onOwnGateway("unwritable-code", (browser, client, state) -> {
@@ -1051,6 +1084,16 @@ class OAuthAttacksTest {
     void anEmptyTrustedCidrListIsAConfigProblem() {
       assertThat(problemsOf(oauthServer(K1, "[\"https://app.example.com/*\"]", "[]")))
           .containsExactly("auth.oauthServer.trustedProxy.trustedCidrs: required and not empty: headers are believed only from these peers");
+    }
+
+    @Test
+    void noRoomForClientsIsAConfigProblem() {
+      String yaml = oauthServer(K1, "[\"https://app.example.com/*\"]", "[\"127.0.0.1/32\"]")
+          .replace("enabled: true\n", "enabled: true\n    maxClients: 0\n    unusedClientLifetime: 0s\n");
+
+      assertThat(problemsOf(yaml)).containsExactlyInAnyOrder(
+          "auth.oauthServer.maxClients: must be at least 1 (the most registered clients kept), e.g. 5000",
+          "auth.oauthServer.unusedClientLifetime: must be positive");
     }
 
     @Test
