@@ -186,6 +186,9 @@ final class AuthConfigValidator {
       if (!upstream.scopes().contains("openid")) {
         problems.add(at + ".upstream.scopes: must include openid");
       }
+      if (upstream.maxWaitingSignIns() < 1) {
+        problems.add(at + ".upstream.maxWaitingSignIns: must be at least 1 (the most sign-ins waiting for the provider), e.g. 10000");
+      }
     }
     for (var lifetime : java.util.Map.of("accessTokenLifetime", server.accessTokenLifetime(), "refreshTokenLifetime",
         server.refreshTokenLifetime(), "codeLifetime", server.codeLifetime(), "unusedClientLifetime", server.unusedClientLifetime())

@@ -1097,6 +1097,15 @@ class OAuthAttacksTest {
     }
 
     @Test
+    void noRoomForWaitingSignInsIsAConfigProblem() {
+      String yaml = oauthServer(K1, "[\"https://app.example.com/*\"]", "[\"127.0.0.1/32\"]").replace("trustedProxy: {trustedCidrs: [\"127.0.0.1/32\"]}",
+          "upstream: {issuer: \"https://login.example.com\", clientId: portcullis, clientSecret: s3cret, maxWaitingSignIns: 0}");
+
+      assertThat(problemsOf(yaml)).containsExactly(
+          "auth.oauthServer.upstream.maxWaitingSignIns: must be at least 1 (the most sign-ins waiting for the provider), e.g. 10000");
+    }
+
+    @Test
     void noRedirectUrisIsAConfigProblem() {
       assertThat(problemsOf(oauthServer(K1, "[]", "[\"127.0.0.1/32\"]")))
           .singleElement().asString().startsWith("auth.oauthServer.redirectUris: list the redirect URIs clients may register");
