@@ -67,6 +67,19 @@ class FileOAuthStoreTest {
   }
 
   @Test
+  void aClientFromAStateFileWrittenBeforeUnusedClientsWereForgottenCountsAsUsed() throws Exception {
+    Path file = dir.resolve("state.json");
+    java.nio.file.Files.writeString(file, """
+        {"clients": [{"clientId": "legacy", "secretHash": null, "authMethod": "none", "name": "legacy",
+          "redirectUris": ["http://127.0.0.1/cb"], "createdAt": 0}]}
+        """);
+    FileOAuthStore store = FileOAuthStore.open(vertx, file, null);
+
+    assertThat(await(store.register(client("new"), 1, Long.MAX_VALUE))).as("full: the legacy client is kept").isFalse();
+    assertThat(store.client("legacy")).isPresent();
+  }
+
+  @Test
   void aRotationThatCannotBeWrittenLeavesTheTokenUnspentAndItsSuccessorUnknown() throws Exception {
     FileOAuthStore store = FileOAuthStore.open(vertx, dir.resolve("state.json"), null);
     long inAnHour = System.currentTimeMillis() + 3_600_000;
