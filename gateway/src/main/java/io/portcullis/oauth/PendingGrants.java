@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What lives only in memory between the steps of one authorization: the consent the human is
  * looking at, and the code the client will exchange. Codes are never persisted; a restart simply
- * makes a client start over. Entries expire and are taken at most once.
+ * makes a client start over. Entries expire; a consent is taken at most once, a code claimed by
+ * one exchange (and given back only when that exchange could not store its tokens).
  */
 final class PendingGrants {
   /** A request the human is asked to approve; {@code csrf} must come back with the answer. */

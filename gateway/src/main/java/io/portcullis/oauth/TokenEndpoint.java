@@ -20,13 +20,15 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * {@code /token}: the authorization_code grant (single-use code; client, redirect URI, PKCE
- * verifier and resource checked against what /authorize bound to it; a replayed code revokes what
- * its first use issued) and the refresh_token grant (rotated on every use; a spent token presented
- * again within {@code refreshReuseGrace} gets the same answer as its first use, for clients that
- * refresh in parallel; later, it revokes the whole family). Clients authenticate with
+ * {@code /token}: the authorization_code grant (single-use code, claimed before anything else so
+ * that of two exchanges racing one wins; client, redirect URI, PKCE verifier and resource checked
+ * against what /authorize bound to it; a replayed code revokes what its first use issued) and the
+ * refresh_token grant (rotated on every use; a spent token presented again within
+ * {@code refreshReuseGrace} gets the same answer as its first use, for clients that refresh in
+ * parallel; later, it revokes the whole family). Clients authenticate with
  * client_secret_basic, client_secret_post, or not at all (public clients, PKCE). Each refusal says
- * which check failed.
+ * which check failed. A code or refresh token whose tokens could not be stored stays unspent, and
+ * the client is told to try again (503).
  */
 final class TokenEndpoint {
   private final OAuthServerConfig config;
