@@ -962,20 +962,22 @@ class OAuthAttacksTest {
       });
     }
 
-    @Test
-    void aRotationThatCannotBeStoredIsAnswered503AndTheRefreshTokenIsNotSpent() throws Exception {
-      onOwnGateway("unwritable-refresh", (browser, client, state) -> {
+    @ParameterizedTest(name = "retried after {0} ms")
+    @org.junit.jupiter.params.provider.ValueSource(longs = {0, 900})
+    void aRotationThatCannotBeStoredIsAnswered503AndTheRefreshTokenIsNotSpent(long retryAfterMillis) throws Exception {
+      onOwnGateway("unwritable-refresh-" + retryAfterMillis, (browser, client, state) -> {
         Tokens tokens = browser.authorizeAndExchange(client, ALICE);
         makeUnwritable(state);
 
         assertOAuthError(browser.token(refreshForm(client, tokens.refresh())), 503, "temporarily_unavailable",
             "the authorization server could not store the grant; try again");
         makeWritable(state);
+        Thread.sleep(retryAfterMillis); // within, then after refreshReuseGrace (500ms)
 
         Tokens rotated = tokens(browser.token(refreshForm(client, tokens.refresh())));
         assertThat(browser.initialize(tokens.access()).statusCode()).as("the family is not revoked").isEqualTo(200);
         assertThat(browser.token(refreshForm(client, rotated.refresh())).statusCode()).isEqualTo(200);
-      });
+      }, "refreshReuseGrace: 500ms");
     }
 
     @Test
