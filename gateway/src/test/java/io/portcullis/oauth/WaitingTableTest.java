@@ -20,11 +20,11 @@ class WaitingTableTest {
 
   @Test
   void expiredValuesAreForgottenAndFreeTheirPlaces() throws Exception {
-    WaitingTable<String> table = new WaitingTable<>(2, 100);
+    WaitingTable<String> table = new WaitingTable<>(2, 1_000);
     table.add("a", "first");
     table.add("b", "second");
 
-    Thread.sleep(150);
+    Thread.sleep(1_100);
 
     assertThat(table.take("a")).as("expired").isNull();
     assertThat(table.add("c", "third")).as("b's place, once b expired").isTrue();
