@@ -232,12 +232,19 @@ final class AuthConfigValidator {
       if (!upstream.scopes().contains("openid")) {
         problems.add(at + ".upstream.scopes: must include openid");
       }
+      if (upstream.maxWaitingSignIns() < 1) {
+        problems.add(at + ".upstream.maxWaitingSignIns: must be at least 1 (the most sign-ins waiting for the provider), e.g. 10000");
+      }
     }
     for (var lifetime : java.util.Map.of("accessTokenLifetime", server.accessTokenLifetime(), "refreshTokenLifetime",
-        server.refreshTokenLifetime(), "codeLifetime", server.codeLifetime()).entrySet()) {
+        server.refreshTokenLifetime(), "codeLifetime", server.codeLifetime(), "unusedClientLifetime", server.unusedClientLifetime())
+        .entrySet()) {
       if (lifetime.getValue().isNegative() || lifetime.getValue().isZero()) {
         problems.add(at + "." + lifetime.getKey() + ": must be positive");
       }
+    }
+    if (server.maxClients() < 1) {
+      problems.add(at + ".maxClients: must be at least 1 (the most registered clients kept), e.g. 5000");
     }
   }
 }

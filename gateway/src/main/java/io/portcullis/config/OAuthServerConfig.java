@@ -27,6 +27,10 @@ import java.util.List;
  *                             gives the whole state inline (read-only)
  * @param clientMetadataHosts  hosts whose client ID metadata documents are accepted (a client_id
  *                             that is an https URL on one of them needs no registration); empty: none
+ * @param maxClients           the most registered clients kept (default 5,000): /register refuses
+ *                             more, since each one makes every write of the state file longer
+ * @param unusedClientLifetime how long a registered client that never obtained a token is kept
+ *                             (default 1h): /register creates them without authentication
  */
 public record OAuthServerConfig(
     Boolean enabled,
@@ -40,7 +44,9 @@ public record OAuthServerConfig(
     UpstreamOidcConfig upstream,
     List<String> injectedRoles,
     String stateFile,
-    List<String> clientMetadataHosts) {
+    List<String> clientMetadataHosts,
+    Integer maxClients,
+    Duration unusedClientLifetime) {
 
   /** One signing key: its id and its secret (give it as ${ENV}). */
   public record SigningKey(String kid, String secret) {
@@ -57,9 +63,11 @@ public record OAuthServerConfig(
     injectedRoles = injectedRoles == null ? List.of() : List.copyOf(injectedRoles);
     stateFile = stateFile == null ? "oauth-state.json" : stateFile;
     clientMetadataHosts = clientMetadataHosts == null ? List.of() : List.copyOf(clientMetadataHosts);
+    maxClients = maxClients == null ? 5_000 : maxClients;
+    unusedClientLifetime = unusedClientLifetime == null ? Duration.ofHours(1) : unusedClientLifetime;
   }
 
   public static OAuthServerConfig disabled() {
-    return new OAuthServerConfig(false, null, null, null, null, null, null, null, null, null, null, null);
+    return new OAuthServerConfig(false, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 }

@@ -84,7 +84,7 @@ final class ClientMetadataDocuments {
         JsonObject doc = r.result();
         List<String> redirects = doc.getJsonArray("redirect_uris").stream().map(String.class::cast).toList();
         OAuthState.Client client = new OAuthState.Client(id, null, "none",
-            doc.getValue("client_name") instanceof String n ? n : null, redirects, System.currentTimeMillis() / 1000);
+            doc.getValue("client_name") instanceof String n ? n : null, redirects, System.currentTimeMillis() / 1000, false);
         if (kept.size() >= MAX_KEPT) {
           kept.values().removeIf(k -> k.until() < System.currentTimeMillis());
         }

@@ -112,9 +112,16 @@ public final class FileOAuthStore implements OAuthStore {
   }
 
   @Override
-  public Future<Void> saveClient(OAuthState.Client client) {
-    clients.put(client.clientId(), client);
-    return persist();
+  public Future<Boolean> register(OAuthState.Client client, int maxClients, long unusedBefore) {
+    OAuthState.Client before;
+    synchronized (clients) {
+      clients.values().removeIf(c -> c.unusedSince(unusedBefore));
+      if (clients.size() >= maxClients) {
+        return Future.succeededFuture(false);
+      }
+      before = clients.put(client.clientId(), client);
+    }
+    return undoneIfNotWritten(persist(), () -> putBack(clients, client.clientId(), client, before)).map(true);
   }
 
   @Override
@@ -124,12 +131,22 @@ public final class FileOAuthStore implements OAuthStore {
 
   @Override
   public Future<Void> saveRefresh(List<OAuthState.Refresh> records) {
+    Map<OAuthState.Refresh, OAuthState.Refresh> before = new java.util.HashMap<>();
     synchronized (refreshTokens) {
       // A family revoked since the caller read its record (a /revoke racing a rotation on another
       // event loop) stays revoked: what the rotation saves into it is saved revoked.
-      records.forEach(r -> refreshTokens.put(r.hash(), revokedFamilies.containsKey(r.family()) ? r.revokedNow() : r));
+      records.forEach(r -> {
+        OAuthState.Refresh saved = revokedFamilies.containsKey(r.family()) ? r.revokedNow() : r;
+        before.put(saved, refreshTokens.put(r.hash(), saved));
+        // In the same snapshot as its token; left so if the write fails: it came as far as an exchange.
+        clients.computeIfPresent(r.clientId(), (id, c) -> c.unused() ? c.used() : c);
+      });
     }
-    return persist();
+    return undoneIfNotWritten(persist(), () -> {
+      synchronized (refreshTokens) {
+        before.forEach((saved, previous) -> putBack(refreshTokens, saved.hash(), saved, previous));
+      }
+    });
   }
 
   @Override
@@ -155,6 +172,28 @@ public final class FileOAuthStore implements OAuthStore {
   @Override
   public boolean accessTokenRevoked(String jti) {
     return jti != null && revokedAccessTokens.containsKey(jti);
+  }
+
+  /**
+   * {@code written}, after running {@code undo} when it failed: a grant or registration the caller
+   * must answer "try again" for is not in memory either, so the retry is a first use, not a replay.
+   */
+  private Future<Void> undoneIfNotWritten(Future<Void> written, Runnable undo) {
+    return written.recover(failure -> {
+      undo.run();
+      // A snapshot taken before the undo and written after the failure holds what was undone.
+      persist();
+      return Future.failedFuture(failure);
+    });
+  }
+
+  /** Puts {@code previous} back under {@code key} (or removes the key) unless {@code saved} was changed since (say, revoked). */
+  private static <T> void putBack(Map<String, T> map, String key, T saved, T previous) {
+    if (previous == null) {
+      map.remove(key, saved);
+    } else {
+      map.replace(key, saved, previous);
+    }
   }
 
   /** Writes the whole state atomically; completes once it is on disk. */

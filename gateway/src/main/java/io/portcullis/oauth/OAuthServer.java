@@ -45,7 +45,7 @@ public final class OAuthServer {
     this.upstream = config.upstream() == null ? null : new UpstreamLogin(vertx, config.upstream(), endpoint, guard);
     this.documents = new ClientMetadataDocuments(config.clientMetadataHosts(),
         new io.portcullis.auth.fetch.GuardedFetcher(vertx, guard, java.time.Duration.ofSeconds(5)), redirectUris);
-    ClientDirectory clients = id -> store.client(id).or(() -> documents.find(id));
+    ClientDirectory clients = id -> store.client(id).filter(c -> !c.unusedSince(unusedBefore())).or(() -> documents.find(id));
     this.authorize = new AuthorizeEndpoint(config, grantableScopes, clients, grants, endpoint, upstream);
     this.token = new TokenEndpoint(config, store, clients, grants, endpoint, signer);
   }
@@ -114,7 +114,16 @@ public final class OAuthServer {
         .put("client_id_metadata_document_supported", documents.enabled());
   }
 
-  /** RFC 7591 registration: every redirect URI must be allowed; a confidential client gets a secret once. */
+  /** Clients registered before this (seconds) that never obtained a token are forgotten. */
+  private long unusedBefore() {
+    return System.currentTimeMillis() / 1000 - config.unusedClientLifetime().toSeconds();
+  }
+
+  /**
+   * RFC 7591 registration: every redirect URI must be allowed; a confidential client gets a secret
+   * once. Anyone can register, so at most {@code maxClients} are kept, and those that never obtain a
+   * token are forgotten after {@code unusedClientLifetime}.
+   */
   private void register(RoutingContext ctx) {
     JsonObject request;
     try {
@@ -148,10 +157,17 @@ public final class OAuthServer {
     String name = request.getValue("client_name") instanceof String n ? n : null;
     List<String> redirects = uris.stream().map(String.class::cast).toList();
     long now = System.currentTimeMillis() / 1000;
-    OAuthState.Client client = new OAuthState.Client(clientId, secret == null ? null : Sha256.hex(secret), method, name, redirects, now);
-    store.saveClient(client).onComplete(r -> {
+    OAuthState.Client client = new OAuthState.Client(clientId, secret == null ? null : Sha256.hex(secret), method, name, redirects,
+        now, true);
+    store.register(client, config.maxClients(), unusedBefore()).onComplete(r -> {
       if (r.failed()) {
         OAuthResponses.error(ctx, 503, "temporarily_unavailable", "the registration could not be stored; try again");
+        return;
+      }
+      if (!r.result()) {
+        OAuthResponses.error(ctx, 503, "temporarily_unavailable", "this server keeps at most " + config.maxClients()
+            + " registered clients (auth.oauthServer.maxClients) and has that many; those that obtain no token are forgotten"
+            + " after auth.oauthServer.unusedClientLifetime: try again later");
         return;
       }
       JsonObject answer = new JsonObject().put("client_id", clientId).put("client_id_issued_at", now)

@@ -12,11 +12,22 @@ public final class OAuthState {
    *
    * @param secretHash SHA-256 hex of its secret, or null for a public client (PKCE only)
    * @param authMethod none, client_secret_basic or client_secret_post
+   * @param createdAt  when it registered, in seconds
+   * @param unused     no token was issued to it yet (false in state files from before it was kept)
    */
   public record Client(String clientId, String secretHash, String authMethod, String name, List<String> redirectUris,
-      long createdAt) {
+      long createdAt, boolean unused) {
     public Client {
       redirectUris = List.copyOf(redirectUris);
+    }
+
+    public Client used() {
+      return new Client(clientId, secretHash, authMethod, name, redirectUris, createdAt, false);
+    }
+
+    /** Whether it registered before {@code registeredBefore} (seconds) and never obtained a token: it is forgotten. */
+    public boolean unusedSince(long registeredBefore) {
+      return unused && createdAt < registeredBefore;
     }
   }
 

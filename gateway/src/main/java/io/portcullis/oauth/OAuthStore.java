@@ -7,16 +7,23 @@ import java.util.Optional;
 /**
  * Where registered clients and refresh tokens live. The file store is the first implementation;
  * a shared database can take its place when many replicas serve one issuer. Reads answer from
- * memory; each write's future completes once it is durable.
+ * memory; each write's future completes once it is durable. A client or refresh records that could
+ * not be stored are taken out of memory again (unless changed since); a revocation stays (fail
+ * closed).
  */
 public interface OAuthStore {
   Optional<OAuthState.Client> client(String clientId);
 
-  Future<Void> saveClient(OAuthState.Client client);
+  /**
+   * Registers a new client unless {@code maxClients} are registered; first forgets those that
+   * registered before {@code unusedBefore} (seconds) and never obtained a token. Completes with
+   * false, storing nothing, when full.
+   */
+  Future<Boolean> register(OAuthState.Client client, int maxClients, long unusedBefore);
 
   Optional<OAuthState.Refresh> refresh(String hash);
 
-  /** Saves refresh records together (a rotation: the spent one and its successor). */
+  /** Saves refresh records together (a rotation: the spent one and its successor); their clients are used from then on. */
   Future<Void> saveRefresh(List<OAuthState.Refresh> records);
 
   /**

@@ -20,13 +20,15 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * {@code /token}: the authorization_code grant (single-use code; client, redirect URI, PKCE
- * verifier and resource checked against what /authorize bound to it; a replayed code revokes what
- * its first use issued) and the refresh_token grant (rotated on every use; a spent token presented
- * again within {@code refreshReuseGrace} gets the same answer as its first use, for clients that
- * refresh in parallel; later, it revokes the whole family). Clients authenticate with
+ * {@code /token}: the authorization_code grant (single-use code, claimed before anything else so
+ * that of two exchanges racing one wins; client, redirect URI, PKCE verifier and resource checked
+ * against what /authorize bound to it; a replayed code revokes what its first use issued) and the
+ * refresh_token grant (rotated on every use; a spent token presented again within
+ * {@code refreshReuseGrace} gets the same answer as its first use, for clients that refresh in
+ * parallel; later, it revokes the whole family). Clients authenticate with
  * client_secret_basic, client_secret_post, or not at all (public clients, PKCE). Each refusal says
- * which check failed.
+ * which check failed. A code or refresh token whose tokens could not be stored stays unspent, and
+ * the client is told to try again (503).
  */
 final class TokenEndpoint {
   private final OAuthServerConfig config;
@@ -110,38 +112,52 @@ final class TokenEndpoint {
 
   private void codeGrant(RoutingContext ctx, MultiMap form, OAuthState.Client client) {
     String value = form.get("code");
-    PendingGrants.Code code = grants.takeCode(value);
-    if (code == null) {
-      PendingGrants.Used used = grants.usedCode(value);
-      if (used != null) {
-        store.revokeFamily(used.family(), accessTokensUntil());
-        OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code was already used; the tokens issued for it are revoked");
-      } else {
-        OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code is unknown or expired");
-      }
+    String family = Secrets.random(16);
+    PendingGrants.Slot claimed = grants.claim(value, family, System.currentTimeMillis() + config.refreshTokenLifetime().toMillis());
+    if (claimed == null) {
+      OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code is unknown or expired");
       return;
     }
-    if (!code.clientId().equals(client.clientId())) {
-      OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code was issued to another client");
+    if (claimed.replayed()) {
+      store.revokeFamily(claimed.family(), accessTokensUntil());
+      OAuthResponses.error(ctx, 400, "invalid_grant", "the authorization code was already used; the tokens issued for it are revoked");
       return;
+    }
+    Refusal refusal = codeRefusal(form, client, claimed.code());
+    if (refusal != null) {
+      grants.burn(value, claimed);
+      OAuthResponses.error(ctx, 400, refusal.error(), refusal.description());
+      return;
+    }
+    issue(client, claimed.code().grant(), family, List.of()).onComplete(r -> {
+      if (r.failed()) {
+        grants.release(value, claimed);
+      }
+      answer(ctx, r.result());
+    });
+  }
+
+  /** An OAuth error answered with 400. */
+  private record Refusal(String error, String description) {
+  }
+
+  /** Why the code cannot be exchanged by this request, or null. */
+  private static Refusal codeRefusal(MultiMap form, OAuthState.Client client, PendingGrants.Code code) {
+    if (!code.clientId().equals(client.clientId())) {
+      return new Refusal("invalid_grant", "the authorization code was issued to another client");
     }
     if (!code.redirectUri().equals(form.get("redirect_uri"))) {
-      OAuthResponses.error(ctx, 400, "invalid_grant", "redirect_uri differs from the one the code was issued for");
-      return;
+      return new Refusal("invalid_grant", "redirect_uri differs from the one the code was issued for");
     }
     if (!Pkce.verifies(form.get("code_verifier"), code.challenge())) {
-      OAuthResponses.error(ctx, 400, "invalid_grant", form.get("code_verifier") == null
+      return new Refusal("invalid_grant", form.get("code_verifier") == null
           ? "code_verifier is missing (PKCE is required)" : "code_verifier does not match the code_challenge");
-      return;
     }
     String resource = form.get("resource");
     if (resource != null && !resource.equals(code.grant().resource())) {
-      OAuthResponses.error(ctx, 400, "invalid_target", "resource must be " + code.grant().resource());
-      return;
+      return new Refusal("invalid_target", "resource must be " + code.grant().resource());
     }
-    String family = Secrets.random(16);
-    grants.codeUsed(value, family, System.currentTimeMillis() + config.refreshTokenLifetime().toMillis());
-    issue(client, code.grant(), family, List.of()).onComplete(r -> answer(ctx, r.result()));
+    return null;
   }
 
   private void refreshGrant(RoutingContext ctx, MultiMap form, OAuthState.Client client) {
@@ -182,7 +198,13 @@ final class TokenEndpoint {
       SharedWork.forCaller(winner.answer()).onComplete(r -> answer(ctx, r.result()));
       return;
     }
-    issue(client, refresh.grant(), refresh.family(), List.of(refresh)).onComplete(rotated);
+    issue(client, refresh.grant(), refresh.family(), List.of(refresh)).onComplete(r -> {
+      if (r.failed()) {
+        // The store left the token unspent: the client's retry rotates it afresh.
+        recentRotations.remove(hash, mine);
+      }
+      rotated.handle(r);
+    });
     rotated.future().onComplete(r -> answer(ctx, r.result()));
   }
 

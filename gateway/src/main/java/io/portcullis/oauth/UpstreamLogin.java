@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Signs the human in with the company's OIDC provider, for identity providers that let no MCP
@@ -35,19 +34,21 @@ final class UpstreamLogin {
   private static final long LOGIN_MILLIS = 10 * 60_000;
 
   /** An MCP client's authorization waiting for the human to come back from the provider. */
-  record Waiting(String verifier, String nonce, AuthorizeEndpoint.Request request, long expiresAt) {
+  record Waiting(String verifier, String nonce, AuthorizeEndpoint.Request request) {
   }
 
   private final UpstreamOidcConfig config;
   private final GuardedFetcher fetcher;
   private final JwtAuthProvider idTokens;
   private final PublicEndpoint endpoint;
-  private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
+  /** By the state sent to the provider; /authorize fills it without authentication, hence its bound. */
+  private final WaitingTable<Waiting> waiting;
   private volatile JsonObject metadata;
 
   UpstreamLogin(Vertx vertx, UpstreamOidcConfig config, PublicEndpoint endpoint, TargetGuard guard) {
     this.config = config;
     this.endpoint = endpoint;
+    this.waiting = new WaitingTable<>(config.maxWaitingSignIns(), LOGIN_MILLIS);
     this.fetcher = new GuardedFetcher(vertx, guard, Duration.ofSeconds(10));
     this.idTokens = new JwtAuthProvider(vertx, new JwtProviderConfig(config.issuer(), null, List.of(config.clientId()), true,
         null, null, null, config.claims(), config.allow(), null, 1_000), endpoint::mcpUrl, guard);
@@ -64,9 +65,11 @@ final class UpstreamLogin {
       String state = Secrets.random(24);
       String verifier = Secrets.random(48);
       String nonce = Secrets.random(24);
-      long now = System.currentTimeMillis();
-      waiting.values().removeIf(w -> w.expiresAt() < now);
-      waiting.put(state, new Waiting(verifier, nonce, request, now + LOGIN_MILLIS));
+      if (!waiting.add(state, new Waiting(verifier, nonce, request))) {
+        OAuthResponses.errorPage(ctx, 503, "Too many sign-ins are waiting for the identity provider (the most is "
+            + config.maxWaitingSignIns() + ", auth.oauthServer.upstream.maxWaitingSignIns); try again in a few minutes.");
+        return;
+      }
       String location = authorize + (authorize.contains("?") ? "&" : "?")
           + "response_type=code&client_id=" + encode(config.clientId())
           + "&redirect_uri=" + encode(callbackUrl())
@@ -80,8 +83,8 @@ final class UpstreamLogin {
   /** The provider's answer: on success, the consent page for the waiting request. */
   void callback(RoutingContext ctx, AuthorizeEndpoint consentPage) {
     MultiMap q = ctx.request().params();
-    Waiting login = q.get("state") == null ? null : waiting.remove(q.get("state"));
-    if (login == null || login.expiresAt() < System.currentTimeMillis()) {
+    Waiting login = waiting.take(q.get("state"));
+    if (login == null) {
       OAuthResponses.errorPage(ctx, 400, "This sign-in is unknown or has expired; start again from the application.");
       return;
     }

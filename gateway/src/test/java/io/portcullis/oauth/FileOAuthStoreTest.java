@@ -1,6 +1,7 @@
 package io.portcullis.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,7 +25,30 @@ class FileOAuthStoreTest {
   }
 
   private static OAuthState.Client client(String id) {
-    return new OAuthState.Client(id, null, "none", id, List.of("http://127.0.0.1/cb"), 0);
+    return new OAuthState.Client(id, null, "none", id, List.of("http://127.0.0.1/cb"), 0, true);
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aClientThatObtainedATokenIsStillUsedAfterARestartAndOnlyUnusedOnesAreForgotten() throws Exception {
+    Path file = dir.resolve("state.json");
+    FileOAuthStore store = FileOAuthStore.open(vertx, file, null);
+    await(store.register(client("used"), 10, 0));
+    await(store.register(client("unused"), 10, 0));
+    OAuthState.Grant grant = new OAuthState.Grant("alice", List.of(), null, null, "http://127.0.0.1/mcp");
+    await(store.saveRefresh(List.of(new OAuthState.Refresh("hash-1", "family-1", "used", grant,
+        System.currentTimeMillis() + 3_600_000, 0, null, false))));
+
+    FileOAuthStore reopened = FileOAuthStore.open(vertx, file, null);
+    // Both registered at second 0: with unusedBefore 1, an unused one is forgotten.
+    assertThat(await(reopened.register(client("third"), 2, 1))).as("a place freed by the unused client").isTrue();
+    assertThat(reopened.client("unused")).isEmpty();
+    assertThat(reopened.client("used")).isPresent();
+    assertThat(await(reopened.register(client("fourth"), 2, 0))).as("full: the used client and the third").isFalse();
+    assertThat(reopened.client("fourth")).isEmpty();
   }
 
   @Test
@@ -40,6 +64,53 @@ class FileOAuthStoreTest {
     assertThat(store.refresh("hash-1")).hasValueSatisfying(saved -> assertThat(saved.revoked()).isTrue());
     assertThat(FileOAuthStore.open(vertx, dir.resolve("state.json"), null).refresh("hash-1"))
         .as("after a restart").hasValueSatisfying(saved -> assertThat(saved.revoked()).isTrue());
+  }
+
+  @Test
+  void aClientFromAStateFileWrittenBeforeUnusedClientsWereForgottenCountsAsUsed() throws Exception {
+    Path file = dir.resolve("state.json");
+    java.nio.file.Files.writeString(file, """
+        {"clients": [{"clientId": "legacy", "secretHash": null, "authMethod": "none", "name": "legacy",
+          "redirectUris": ["http://127.0.0.1/cb"], "createdAt": 0}]}
+        """);
+    FileOAuthStore store = FileOAuthStore.open(vertx, file, null);
+
+    assertThat(await(store.register(client("new"), 1, Long.MAX_VALUE))).as("full: the legacy client is kept").isFalse();
+    assertThat(store.client("legacy")).isPresent();
+  }
+
+  @Test
+  void aRotationThatCannotBeWrittenLeavesTheTokenUnspentAndItsSuccessorUnknown() throws Exception {
+    FileOAuthStore store = FileOAuthStore.open(vertx, dir.resolve("state.json"), null);
+    long inAnHour = System.currentTimeMillis() + 3_600_000;
+    OAuthState.Grant grant = new OAuthState.Grant("alice", List.of(), null, null, "http://127.0.0.1/mcp");
+    OAuthState.Refresh issued = new OAuthState.Refresh("hash-1", "family-1", "client-1", grant, inAnHour, 0, null, false);
+    store.saveRefresh(List.of(issued)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    store.beforeWrite = () -> {
+      throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+    };
+
+    OAuthState.Refresh successor = new OAuthState.Refresh("hash-2", "family-1", "client-1", grant, inAnHour, 0, null, false);
+    Future<Void> rotation = store.saveRefresh(List.of(issued.spent(System.currentTimeMillis(), "hash-2"), successor));
+
+    assertThatThrownBy(() -> rotation.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("No space left on device");
+    assertThat(store.refresh("hash-1")).hasValue(issued);
+    assertThat(store.refresh("hash-2")).isEmpty();
+  }
+
+  @Test
+  void aClientWhoseRegistrationCannotBeWrittenIsNotRegistered() throws Exception {
+    FileOAuthStore store = FileOAuthStore.open(vertx, dir.resolve("state.json"), null);
+    store.beforeWrite = () -> {
+      throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+    };
+
+    Future<Boolean> registration = store.register(client("unstored"), 10, 0);
+
+    assertThatThrownBy(() -> registration.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("No space left on device");
+    assertThat(store.client("unstored")).isEmpty();
   }
 
   @Test
@@ -61,9 +132,9 @@ class FileOAuthStoreTest {
     };
 
     // Called off any Vert.x thread, each change runs on a context of its own, as two event loops would.
-    Future<Void> older = store.saveClient(client("first"));
+    Future<Boolean> older = store.register(client("first"), 10, 0);
     assertThat(firstHeld.await(10, TimeUnit.SECONDS)).isTrue();
-    store.saveClient(client("second")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    store.register(client("second"), 10, 0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     release.countDown();
     older.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
 

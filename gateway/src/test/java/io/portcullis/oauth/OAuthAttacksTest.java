@@ -126,6 +126,20 @@ class OAuthAttacksTest {
         """.formatted(port, signingKeys, trustedCidrs, stateFile, extra, backend.url(), auditDir);
   }
 
+  /** What a test does with a gateway of its own, a client registered there, and the gateway's state file. */
+  interface OnOwnGateway {
+    void run(OAuthBrowser browser, Client client, Path state) throws Exception;
+  }
+
+  /** Runs {@code test} on a gateway of its own (with these lines added to auth.oauthServer). */
+  void onOwnGateway(String name, OnOwnGateway test, String... oauthExtra) throws Exception {
+    Path state = temp.resolve(name + "-state.json");
+    try (RunningGateway own = RunningGateway.start(config(0, state, K1, "[\"127.0.0.1/32\"]", temp.resolve("audit-" + name), oauthExtra))) {
+      OAuthBrowser browser = new OAuthBrowser("http://127.0.0.1:" + own.port());
+      test.run(browser, browser.registerPublic(APP), state);
+    }
+  }
+
   // ---------------------------------------------------------------- assertions
 
   /** An OAuth error answer (JSON) with this status and code, whose description names the failed check. */
@@ -205,6 +219,38 @@ class OAuthAttacksTest {
 
       assertOAuthError(response, 400, "invalid_redirect_uri", why);
       assertThat(json(response).has("client_id")).as("nothing registered").isFalse();
+    }
+
+    @Test
+    void aRegistrationBeyondMaxClientsIsRefusedNamingTheLimit() throws Exception {
+      onOwnGateway("max-clients", (browser, first, state) -> {
+        browser.registerPublic(APP);
+
+        HttpResponse<String> third = browser.register(new JsonObject().put("token_endpoint_auth_method", "none")
+            .put("redirect_uris", new io.vertx.core.json.JsonArray().add(APP)));
+
+        assertOAuthError(third, 503, "temporarily_unavailable",
+            "this server keeps at most 2 registered clients (auth.oauthServer.maxClients) and has that many");
+        assertThat(json(third).has("client_id")).as("nothing registered").isFalse();
+      }, "maxClients: 2");
+    }
+
+    @Test
+    void aClientThatObtainsNoTokenWithinUnusedClientLifetimeIsForgottenAndFreesItsPlace() throws Exception {
+      onOwnGateway("unused-clients", (browser, used, state) -> {
+        Tokens tokens = browser.authorizeAndExchange(used, ALICE);
+        Client unused = browser.registerPublic(APP);
+
+        Thread.sleep(3_100); // unusedClientLifetime is 2s; registration times are whole seconds
+
+        assertErrorPage(browser.authorize(authorizeParams(unused, Pkce.create(), "st"), Map.of("X-Forwarded-User", ALICE)), 400,
+            "Unknown client '" + unused.id() + "'");
+        browser.registerPublic(APP);
+        assertOAuthError(browser.register(new JsonObject().put("token_endpoint_auth_method", "none")
+            .put("redirect_uris", new io.vertx.core.json.JsonArray().add(APP))), 503, "temporarily_unavailable", "at most 2 registered clients");
+        assertThat(browser.token(refreshForm(used, tokens.refresh())).statusCode()).as("the client that obtained a token is kept")
+            .isEqualTo(200);
+      }, "maxClients: 2", "unusedClientLifetime: 2s");
     }
 
     @Test
@@ -405,6 +451,29 @@ class OAuthAttacksTest {
 
       // The issue: "a second use revokes what the first issued" (RFC 6749 4.1.2).
       assertRefusedAtMcp(as.initialize(first.access()));
+    }
+
+    @Test
+    void ofTwoExchangesOfOneCodeRacingOnTwoEventLoopsOneWinsAndTheOtherRevokesWhatItIssued() throws Exception {
+      // A race is decided within microseconds: many pairs, so that some arrive together (the old code lost
+      // the race within 20 to 45 pairs).
+      for (int pair = 0; pair < 150; pair++) {
+        Pkce pkce = Pkce.create();
+        String code = as.approvedCode(authorizeParams(client, pkce, "st"), ALICE);
+        CompletableFuture<HttpResponse<String>> a = as.tokenAsync(codeForm(client, code, pkce));
+        CompletableFuture<HttpResponse<String>> b = as.tokenAsync(codeForm(client, code, pkce));
+        HttpResponse<String> ra = a.get(30, TimeUnit.SECONDS);
+        HttpResponse<String> rb = b.get(30, TimeUnit.SECONDS);
+        String evidence = "pair " + pair + "\nfirst: " + ra.statusCode() + " " + ra.body() + "\nsecond: " + rb.statusCode() + " " + rb.body();
+        assertThat(List.of(ra.statusCode(), rb.statusCode())).as(evidence).containsExactlyInAnyOrder(200, 400);
+        HttpResponse<String> winner = ra.statusCode() == 200 ? ra : rb;
+        HttpResponse<String> loser = winner == ra ? rb : ra;
+
+        assertThat(json(loser).path("error_description").asText()).as(evidence)
+            .isEqualTo("the authorization code was already used; the tokens issued for it are revoked");
+        assertOAuthError(as.token(refreshForm(client, tokens(winner).refresh())), 400, "invalid_grant", "the refresh token was revoked");
+        assertRefusedAtMcp(as.initialize(tokens(winner).access()));
+      }
     }
 
     @Test
@@ -857,14 +926,58 @@ class OAuthAttacksTest {
       try (RunningGateway gateway = RunningGateway.start(config(port, state, K1, "[\"127.0.0.1/32\"]", temp.resolve("audit-uw")))) {
         Client client = browser.registerPublic(APP);
         Tokens tokens = browser.authorizeAndExchange(client, ALICE);
-        // The state file's place taken by a non-empty directory: the store's rename onto it fails.
-        Files.delete(state);
-        Files.createDirectories(state.resolve("in-the-way"));
+        makeUnwritable(state);
 
         HttpResponse<String> revoked = browser.revoke(client, tokens.refresh());
 
         assertOAuthError(revoked, 503, "temporarily_unavailable", "the revocation could not be stored; try again");
       }
+    }
+
+    /** The state file's place taken by a non-empty directory: the store's rename onto it fails. */
+    void makeUnwritable(Path state) throws Exception {
+      Files.delete(state);
+      Files.createDirectories(state.resolve("in-the-way"));
+    }
+
+    void makeWritable(Path state) throws Exception {
+      Files.delete(state.resolve("in-the-way"));
+      Files.delete(state);
+    }
+
+    @Test
+    void aCodeWhoseTokensCannotBeStoredIsAnswered503AndIsNotSpent() throws Exception {
+      onOwnGateway("unwritable-code", (browser, client, state) -> {
+        Pkce pkce = Pkce.create();
+        String code = browser.approvedCode(authorizeParams(client, pkce, "st"), ALICE);
+        makeUnwritable(state);
+
+        assertOAuthError(browser.token(codeForm(client, code, pkce)), 503, "temporarily_unavailable",
+            "the authorization server could not store the grant; try again");
+        makeWritable(state);
+
+        Tokens retried = tokens(browser.token(codeForm(client, code, pkce)));
+        assertThat(browser.initialize(retried.access()).statusCode()).as("the retry's tokens are not revoked").isEqualTo(200);
+        assertThat(browser.token(refreshForm(client, retried.refresh())).statusCode()).isEqualTo(200);
+      });
+    }
+
+    @ParameterizedTest(name = "retried after {0} ms")
+    @org.junit.jupiter.params.provider.ValueSource(longs = {0, 900})
+    void aRotationThatCannotBeStoredIsAnswered503AndTheRefreshTokenIsNotSpent(long retryAfterMillis) throws Exception {
+      onOwnGateway("unwritable-refresh-" + retryAfterMillis, (browser, client, state) -> {
+        Tokens tokens = browser.authorizeAndExchange(client, ALICE);
+        makeUnwritable(state);
+
+        assertOAuthError(browser.token(refreshForm(client, tokens.refresh())), 503, "temporarily_unavailable",
+            "the authorization server could not store the grant; try again");
+        makeWritable(state);
+        Thread.sleep(retryAfterMillis); // within, then after refreshReuseGrace (500ms)
+
+        Tokens rotated = tokens(browser.token(refreshForm(client, tokens.refresh())));
+        assertThat(browser.initialize(tokens.access()).statusCode()).as("the family is not revoked").isEqualTo(200);
+        assertThat(browser.token(refreshForm(client, rotated.refresh())).statusCode()).isEqualTo(200);
+      }, "refreshReuseGrace: 500ms");
     }
 
     @Test
@@ -973,6 +1086,25 @@ class OAuthAttacksTest {
     void anEmptyTrustedCidrListIsAConfigProblem() {
       assertThat(problemsOf(oauthServer(K1, "[\"https://app.example.com/*\"]", "[]")))
           .containsExactly("auth.oauthServer.trustedProxy.trustedCidrs: required and not empty: headers are believed only from these peers");
+    }
+
+    @Test
+    void noRoomForClientsIsAConfigProblem() {
+      String yaml = oauthServer(K1, "[\"https://app.example.com/*\"]", "[\"127.0.0.1/32\"]")
+          .replace("enabled: true\n", "enabled: true\n    maxClients: 0\n    unusedClientLifetime: 0s\n");
+
+      assertThat(problemsOf(yaml)).containsExactlyInAnyOrder(
+          "auth.oauthServer.maxClients: must be at least 1 (the most registered clients kept), e.g. 5000",
+          "auth.oauthServer.unusedClientLifetime: must be positive");
+    }
+
+    @Test
+    void noRoomForWaitingSignInsIsAConfigProblem() {
+      String yaml = oauthServer(K1, "[\"https://app.example.com/*\"]", "[\"127.0.0.1/32\"]").replace("trustedProxy: {trustedCidrs: [\"127.0.0.1/32\"]}",
+          "upstream: {issuer: \"https://login.example.com\", clientId: portcullis, clientSecret: s3cret, maxWaitingSignIns: 0}");
+
+      assertThat(problemsOf(yaml)).containsExactly(
+          "auth.oauthServer.upstream.maxWaitingSignIns: must be at least 1 (the most sign-ins waiting for the provider), e.g. 10000");
     }
 
     @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portcullis.testing.RunningGateway;
 import io.portcullis.testing.TestPeers;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,7 +50,16 @@ class OAuthBridgeTest {
         {"portcullis": {"roles": {}, "deny": [], "require_scopes": [],
           "allow": [{"id": "group-echo", "reason": "mcp-users may echo", "names": ["echo"], "who": {"groups": ["mcp-users"]}}]}}
         """);
-    gateway = RunningGateway.start("""
+    gateway = RunningGateway.start(config(dir.resolve("oauth-state.json")));
+  }
+
+  /** The bridge's gateway, with these lines added to auth.oauthServer.upstream. */
+  private String config(Path stateFile, String... upstreamExtra) throws Exception {
+    StringBuilder extra = new StringBuilder();
+    for (String line : upstreamExtra) {
+      extra.append("      ").append(line).append('\n');
+    }
+    return """
         server: {port: 0}
         policy: {directory: "%s", watch: false}
         auth:
@@ -62,14 +72,14 @@ class OAuthBridgeTest {
               issuer: "%s"
               clientId: %s
               clientSecret: %s
-            stateFile: "%s"
+        %s    stateFile: "%s"
           providers:
             - oauth-as: {}
         backends:
           - name: everything
             stdio: {command: %s}
-        """.formatted(policies, idp.issuer(), TestIdentityProvider.CLIENT_ID, TestIdentityProvider.CLIENT_SECRET,
-        dir.resolve("oauth-state.json"), TestPeers.yamlList(TestPeers.serverEverythingStdio())));
+        """.formatted(dir.resolve("policies"), idp.issuer(), TestIdentityProvider.CLIENT_ID, TestIdentityProvider.CLIENT_SECRET,
+        extra, stateFile, TestPeers.yamlList(TestPeers.serverEverythingStdio()));
   }
 
   @AfterAll
@@ -116,6 +126,26 @@ class OAuthBridgeTest {
       assertThat(output.stderr()).contains("authorize answered 403").contains("The identity provider did not sign you in: access_denied");
     } finally {
       idp.refusesWith(null);
+    }
+  }
+
+  @Test
+  void aSignInBeyondMaxWaitingSignInsIsRefusedOnAPageUntilAWaitingOneComesBack() throws Exception {
+    try (RunningGateway small = RunningGateway.start(config(dir.resolve("small-state.json"), "maxWaitingSignIns: 1"))) {
+      OAuthBrowser browser = new OAuthBrowser("http://127.0.0.1:" + small.port());
+      OAuthBrowser.Client client = browser.registerPublic("http://127.0.0.1:49152/callback");
+      HttpResponse<String> first = browser.authorize(OAuthBrowser.authorizeParams(client, OAuthBrowser.Pkce.create(), "st-1"), Map.of());
+      assertThat(first.statusCode()).as(first.body()).isEqualTo(302);
+      assertThat(OAuthBrowser.redirectTarget(first)).startsWith(idp.issuer());
+
+      HttpResponse<String> second = browser.authorize(OAuthBrowser.authorizeParams(client, OAuthBrowser.Pkce.create(), "st-2"), Map.of());
+
+      OAuthAttacksTest.assertErrorPage(second, 503, "Too many sign-ins are waiting for the identity provider (the most is 1, "
+          + "auth.oauthServer.upstream.maxWaitingSignIns); try again in a few minutes.");
+      String state = OAuthBrowser.redirectQuery(first).get("state");
+      assertThat(browser.get("/oauth/callback?error=access_denied&state=" + state).statusCode()).as("the first comes back").isEqualTo(403);
+      assertThat(browser.authorize(OAuthBrowser.authorizeParams(client, OAuthBrowser.Pkce.create(), "st-3"), Map.of()).statusCode())
+          .as("its place is free again").isEqualTo(302);
     }
   }
 

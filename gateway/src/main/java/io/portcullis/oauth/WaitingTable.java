@@ -1,0 +1,43 @@
+package io.portcullis.oauth;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+
+/**
+ * Values waiting, under a random key, for a browser to come back with it: at most
+ * {@code capacity}, each for the same lifetime. Keys are kept in the order they were added, which
+ * is the order they expire in, so forgetting the expired ones looks only at the oldest.
+ */
+final class WaitingTable<V> {
+  private record Entry<V>(V value, long expiresAt) {
+  }
+
+  private final int capacity;
+  private final long lifetimeMillis;
+  private final LinkedHashMap<String, Entry<V>> entries = new LinkedHashMap<>();
+
+  WaitingTable(int capacity, long lifetimeMillis) {
+    this.capacity = capacity;
+    this.lifetimeMillis = lifetimeMillis;
+  }
+
+  /** Adds {@code value} under {@code key} unless {@code capacity} values that have not expired are waiting; false when full. */
+  synchronized boolean add(String key, V value) {
+    long now = System.currentTimeMillis();
+    Iterator<Entry<V>> oldestFirst = entries.values().iterator();
+    while (oldestFirst.hasNext() && oldestFirst.next().expiresAt() < now) {
+      oldestFirst.remove();
+    }
+    if (entries.size() >= capacity) {
+      return false;
+    }
+    entries.put(key, new Entry<>(value, now + lifetimeMillis));
+    return true;
+  }
+
+  /** The value waiting under {@code key}, removed, or null when none is or it expired. */
+  synchronized V take(String key) {
+    Entry<V> entry = key == null ? null : entries.remove(key);
+    return entry == null || entry.expiresAt() < System.currentTimeMillis() ? null : entry.value();
+  }
+}
