@@ -13,7 +13,8 @@ import io.vertx.core.Future;
  * Finds the gateway session a request belongs to. An initialize gets a new session bound to the
  * caller (refused with 503 when the cap is reached); anything else needs an Mcp-Session-Id (400
  * without one) naming a live session of the same caller (404 otherwise: another principal's
- * session is answered exactly like one that does not exist).
+ * session is answered exactly like one that does not exist). A batch is looked up whole, so a
+ * batch without a live session is refused as a lone message is, not element by element.
  */
 public final class SessionStage implements Stage {
   private final SessionManager sessions;
@@ -25,6 +26,11 @@ public final class SessionStage implements Stage {
   @Override
   public Phase phase() {
     return Phase.SESSION;
+  }
+
+  @Override
+  public boolean takesWholeBatch() {
+    return true;
   }
 
   @Override

@@ -111,6 +111,10 @@ class McpEndpointTest {
           bad("an unsupported protocol version", (m, s) -> m.post(TOOLS_LIST).session(s).header("MCP-Protocol-Version", "1999-01-01"), 400, -32600),
           bad("a request without a session", (m, s) -> m.post(TOOLS_LIST), 400, -32600),
           bad("a request for an unknown session", (m, s) -> m.post(TOOLS_LIST).session("no-such-session"), 404, -32001),
+          bad("a batch without a session", (m, s) -> m.post("[" + TOOLS_LIST + "]").header("MCP-Protocol-Version", "2025-03-26"),
+              400, -32600),
+          bad("a batch for an unknown session", (m, s) -> m.post("[" + TOOLS_LIST + "]").session("no-such-session")
+              .header("MCP-Protocol-Version", "2025-03-26"), 404, -32001),
           bad("a PUT", (m, s) -> m.method("PUT").session(s), 405, null),
           bad("a GET that does not accept SSE", (m, s) -> m.method("GET").session(s).header("Accept", "application/json"), 406, null),
           bad("a GET without a session", (m, s) -> m.method("GET").header("Accept", "text/event-stream"), 400, -32600));
