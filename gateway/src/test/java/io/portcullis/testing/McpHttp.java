@@ -35,19 +35,34 @@ public final class McpHttp {
   }
 
   public static String initializeBody(Object id) {
+    return initializeBody(id, "2025-11-25");
+  }
+
+  /** An initialize asking for protocol {@code version}. */
+  public static String initializeBody(Object id, String version) {
     return """
-        {"jsonrpc":"2.0","id":%s,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},
-         "clientInfo":{"name":"test","version":"1"}}}""".formatted(id instanceof String s ? "\"" + s + "\"" : id);
+        {"jsonrpc":"2.0","id":%s,"method":"initialize","params":{"protocolVersion":"%s","capabilities":{},
+         "clientInfo":{"name":"test","version":"1"}}}""".formatted(id instanceof String s ? "\"" + s + "\"" : id, version);
   }
 
   /** Initializes a session and sends notifications/initialized; returns the session id. */
   public String openSession() throws Exception {
-    HttpResponse<String> init = post(initializeBody(1)).send();
+    return openSessionAt("2025-11-25");
+  }
+
+  /**
+   * Opens a session asking for protocol {@code version}, as a client of that version does: one of
+   * 2025-03-26 sends no MCP-Protocol-Version header (it came with 2025-06-18).
+   */
+  public String openSessionAt(String version) throws Exception {
+    String header = "2025-03-26".equals(version) ? null : version;
+    HttpResponse<String> init = post(initializeBody(1, version)).header("MCP-Protocol-Version", header).send();
     if (init.statusCode() != 200) {
       throw new AssertionError("initialize answered " + init.statusCode() + ": " + init.body());
     }
     String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
-    post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}").session(session).send();
+    post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}").session(session).header("MCP-Protocol-Version", header)
+        .send();
     return session;
   }
 

@@ -308,6 +308,14 @@ class McpEndpointTest {
 
   @Nested
   class Batches {
+    /** A session agreed at {@code version}, its tools listed (as in {@link #start}), the backend's record cleared. */
+    String sessionSpeaking(String version) throws Exception {
+      String opened = mcp.openSessionAt(version);
+      mcp.post(TOOLS_LIST).session(opened).send();
+      backend.reset();
+      return opened;
+    }
+
     @Test
     void aBatchFromA20250326ClientIsAnsweredWithEveryResponseOnOneStream() throws Exception {
       String batch = "[{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
@@ -315,7 +323,8 @@ class McpEndpointTest {
           + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"},"
           + "{\"jsonrpc\":\"2.0\",\"id\":\"b\",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
           + "\"arguments\":{\"text\":\"two\"}}}]";
-      HttpResponse<String> response = mcp.post(batch).session(session).header("MCP-Protocol-Version", "2025-03-26").send();
+      String legacy = sessionSpeaking("2025-03-26");
+      HttpResponse<String> response = mcp.post(batch).session(legacy).header("MCP-Protocol-Version", null).send();
 
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
@@ -327,11 +336,24 @@ class McpEndpointTest {
 
     @Test
     void aBatchOfNotificationsIsAcceptedWith202() throws Exception {
+      String legacy = sessionSpeaking("2025-03-26");
       HttpResponse<String> response = mcp.post("[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"}]")
-          .session(session).header("MCP-Protocol-Version", "2025-03-26").send();
+          .session(legacy).header("MCP-Protocol-Version", "2025-03-26").send();
 
       assertThat(response.statusCode()).isEqualTo(202);
       assertThat(backend.methods()).containsExactly("notifications/roots/list_changed");
+    }
+
+    @ParameterizedTest(name = "with MCP-Protocol-Version {0}")
+    @org.junit.jupiter.params.provider.NullSource
+    @org.junit.jupiter.params.provider.ValueSource(strings = "2025-03-26")
+    void aBatchOnASessionThatAgreed20250618IsRefusedWhateverTheHeaderSays(String header) throws Exception {
+      String modern = sessionSpeaking("2025-06-18");
+      HttpResponse<String> response = mcp.post("[" + TOOLS_LIST + "]").session(modern).header("MCP-Protocol-Version", header).send();
+
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+      assertThat(json(response).at("/error/code").asInt()).isEqualTo(-32600);
+      assertThat(backend.received()).isEmpty();
     }
 
     @Test
