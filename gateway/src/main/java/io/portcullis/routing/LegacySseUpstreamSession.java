@@ -216,7 +216,7 @@ final class LegacySseUpstreamSession implements UpstreamSession {
       if (backend.inFlight().remove(upstreamId) != null) {
         silence.end(upstreamId);
         post(new JsonRpcNotification(McpMethods.CANCELLED, JsonRpcCodec.object().put("requestId", upstreamId)
-            .put("reason", "the client went away")));
+            .put("reason", "the gateway gave up waiting")));
       }
     });
   }

@@ -18,7 +18,8 @@ import java.util.function.Predicate;
  * A minimal Streamable HTTP MCP server on loopback that records every HTTP request it receives:
  * the stand-in for "some MCP server outside the project" when a test must know exactly what
  * reached the backend. Tools: {@code echo} (answers {@code text} after {@code delayMs}, as JSON),
- * {@code countdown} (answers as SSE: {@code steps} progress notifications, then the result), and
+ * {@code countdown} (answers as SSE: {@code steps} progress notifications, then the result, after
+ * {@code delayMs} if given), and
  * {@code crash} (starts an SSE answer with one progress notification, then drops the connection),
  * and {@code stall} (starts an SSE answer with one progress notification, then sends nothing).
  * For policy tests, tools that answer like {@code echo} and carry MCP annotations: {@code lookup}
@@ -47,6 +48,7 @@ public final class RecordingMcpServer implements AutoCloseable {
   private final List<HttpServerResponse> stalled = new CopyOnWriteArrayList<>();
   private volatile Predicate<MultiMap> admits = headers -> true;
   private final AtomicInteger sessions = new AtomicInteger();
+  private final AtomicInteger countdownsCut = new AtomicInteger();
   private HttpServer server;
 
   public static RecordingMcpServer start() throws Exception {
@@ -105,6 +107,11 @@ public final class RecordingMcpServer implements AutoCloseable {
   /** How many {@code stall} answers are still open (the gateway has not given up on them). */
   public int openStalledAnswers() {
     return (int) stalled.stream().filter(s -> !s.closed()).count();
+  }
+
+  /** How many {@code countdown} answers with a {@code delayMs} the gateway closed before their result. */
+  public int countdownsCut() {
+    return countdownsCut.get();
   }
 
   public int openStreams() {
@@ -216,7 +223,22 @@ public final class RecordingMcpServer implements AutoCloseable {
         response.write("event: message\ndata: " + new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/progress")
             .put("params", new JsonObject().put("progressToken", token).put("progress", i).put("total", steps)).encode() + "\n\n");
       }
-      response.end("event: message\ndata: " + result(id, "done").encode() + "\n\n");
+      String last = "event: message\ndata: " + result(id, "done").encode() + "\n\n";
+      long delay = args.getLong("delayMs", 0L);
+      if (delay == 0) {
+        response.end(last);
+        return;
+      }
+      response.closeHandler(v -> {
+        if (!response.ended()) {
+          countdownsCut.incrementAndGet();
+        }
+      });
+      vertx.setTimer(delay, t -> {
+        if (!response.closed()) {
+          response.end(last);
+        }
+      });
       return;
     }
     long delay = args.getLong("delayMs", 0L);
