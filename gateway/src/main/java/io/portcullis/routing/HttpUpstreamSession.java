@@ -297,7 +297,7 @@ final class HttpUpstreamSession implements UpstreamSession {
           }
           int status = response.statusCode();
           return response.body().otherwiseEmpty().transform(ignored -> Future.<Reply>failedFuture(status == 405
-              ? new GatewayException(Failure.METHOD_NOT_ALLOWED, "backend '" + backend.name() + "' offers no server-to-client stream")
+              ? new GatewayException(Failure.NO_SERVER_STREAM, "backend '" + backend.name() + "' offers no server-to-client stream")
               : rejected(status)));
         });
   }

@@ -27,8 +27,8 @@ import java.util.function.Predicate;
  * destructiveHint false: write), {@code purge} and {@code inspect} (no annotations: destructive by
  * the specification's defaults). Resources {@value #README_URI} and {@value #VAULT_URI} (any other
  * URI is -32002 Resource not found), prompts {@code greeting} and {@code internal-review} (any
- * other name is -32602 Unknown prompt). GET opens an SSE stream; {@link #pushToStreams} sends on
- * every open one. {@link #admitOnly} makes it a protected resource that answers 401 to requests
+ * other name is -32602 Unknown prompt). GET opens an SSE stream (unless {@link #offerStreams}
+ * says otherwise); {@link #pushToStreams} sends on every open one. {@link #admitOnly} makes it a protected resource that answers 401 to requests
  * whose headers it does not accept.
  */
 public final class RecordingMcpServer implements AutoCloseable {
@@ -47,6 +47,7 @@ public final class RecordingMcpServer implements AutoCloseable {
   private final List<Received> refused = new CopyOnWriteArrayList<>();
   private final List<HttpServerResponse> stalled = new CopyOnWriteArrayList<>();
   private volatile Predicate<MultiMap> admits = headers -> true;
+  private volatile boolean offersStreams = true;
   private final AtomicInteger sessions = new AtomicInteger();
   private final AtomicInteger countdownsCut = new AtomicInteger();
   private HttpServer server;
@@ -87,6 +88,11 @@ public final class RecordingMcpServer implements AutoCloseable {
     this.admits = admits;
   }
 
+  /** Whether a GET opens a stream (the default) or is answered 405, as by a server that offers none. */
+  public void offerStreams(boolean offers) {
+    this.offersStreams = offers;
+  }
+
   /** The requests answered 401 because {@link #admitOnly} rejected their headers, in order. */
   public List<Received> refused() {
     return List.copyOf(refused);
@@ -123,6 +129,10 @@ public final class RecordingMcpServer implements AutoCloseable {
       Received get = new Received(HttpMethod.GET, MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), null);
       received.add(get);
       if (refuse(get, request.response())) {
+        return;
+      }
+      if (!offersStreams) {
+        request.response().setStatusCode(405).putHeader("Allow", "POST, DELETE").end();
         return;
       }
       HttpServerResponse response = request.response().setChunked(true).putHeader("Content-Type", "text/event-stream");

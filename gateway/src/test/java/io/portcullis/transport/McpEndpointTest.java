@@ -291,6 +291,19 @@ class McpEndpointTest {
     }
 
     @Test
+    void aGetWhenNoBackendOffersAStreamIs405AllowingOnlyWhatIsAllowed() throws Exception {
+      backend.offerStreams(false);
+      try {
+        HttpResponse<String> response = mcp.method("GET").session(session).header("Accept", "text/event-stream").send();
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(405);
+        assertThat(response.headers().firstValue("Allow")).hasValue("POST, DELETE");
+      } finally {
+        backend.offerStreams(true);
+      }
+    }
+
+    @Test
     void theServerToClientStreamRelaysWhatTheBackendSendsAndPassesLastEventId() throws Exception {
       // Event ids name their backend, so that a resumption reaches the stream the event came from.
       var lines = mcp.method("GET").session(session).header("Accept", "text/event-stream").header("Last-Event-ID", "recorder.evt-41")
