@@ -1,0 +1,63 @@
+package io.portcullis.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portcullis.testing.McpHttp;
+import io.portcullis.testing.RecordingMcpServer;
+import io.portcullis.testing.RunningGateway;
+import io.portcullis.testing.TestPeers;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A backend on protocol 2025-03-26 may send a JSON-RPC batch wherever it could send one message:
+ * as an SSE event's data over HTTP, as a stdout line over stdio. Through a real gateway, each
+ * element reaches the client as if it had come alone; here the batch holds a call's progress
+ * notification and its result.
+ */
+class BackendBatchesTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String CALL = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\","
+      + "\"arguments\":%s,\"_meta\":{\"progressToken\":\"mine\"}}}";
+
+  @Test
+  void anSseEventHoldingABatchIsRelayedMessageByMessage() throws Exception {
+    try (RecordingMcpServer backend = RecordingMcpServer.start(); RunningGateway gateway = RunningGateway.inFrontOf(backend.url(), "")) {
+      assertEachElementArrived(new McpHttp(gateway.mcpUrl()), CALL.formatted("countdown", "{\"steps\":1,\"batch\":true}"), "done");
+    }
+  }
+
+  @Test
+  void aStdoutLineHoldingABatchIsDispatchedMessageByMessage() throws Exception {
+    try (RunningGateway gateway = RunningGateway.start("""
+        server: {port: 0}
+        backends:
+          - name: batching
+            stdio: {command: %s, requestTimeout: 5s}
+        """.formatted(TestPeers.yamlList(TestPeers.nodeScript("batching-server.mjs"))))) {
+      assertEachElementArrived(new McpHttp(gateway.mcpUrl()), CALL.formatted("batched", "{\"text\":\"both\"}"), "batched both");
+    }
+  }
+
+  private static void assertEachElementArrived(McpHttp mcp, String call, String answer) throws Exception {
+    String session = mcp.openSession();
+    HttpResponse<String> response = mcp.post(call).session(session).send();
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    List<JsonNode> messages = response.body().lines().filter(l -> l.startsWith("data: ")).map(l -> {
+      try {
+        return JSON.readTree(l.substring(6));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }).toList();
+    assertThat(messages).as(response.body()).hasSize(2);
+    assertThat(messages.get(0).path("method").asText()).isEqualTo("notifications/progress");
+    assertThat(messages.get(0).at("/params/progressToken").asText()).as("the client's own token").isEqualTo("mine");
+    assertThat(messages.get(1).path("id").asInt()).isEqualTo(5);
+    assertThat(messages.get(1).at("/result/content/0/text").asText()).isEqualTo(answer);
+  }
+}
