@@ -26,7 +26,15 @@ class BackendBatchesTest {
   @Test
   void anSseEventHoldingABatchIsRelayedMessageByMessage() throws Exception {
     try (RecordingMcpServer backend = RecordingMcpServer.start(); RunningGateway gateway = RunningGateway.inFrontOf(backend.url(), "")) {
-      assertEachElementArrived(new McpHttp(gateway.mcpUrl()), CALL.formatted("countdown", "{\"steps\":1,\"batch\":true}"), "done");
+      HttpResponse<String> response = assertEachElementArrived(new McpHttp(gateway.mcpUrl()),
+          CALL.formatted("countdown", "{\"steps\":1,\"batch\":true}"), "done");
+
+      // The event's id goes with its last message: a client that resumes from it has had them all.
+      List<String> lines = response.body().lines().toList();
+      List<String> ids = lines.stream().filter(l -> l.startsWith("id: ")).toList();
+      assertThat(ids).singleElement().asString().startsWith("id: recorder.batch-");
+      assertThat(lines.subList(lines.indexOf(ids.get(0)), lines.size()))
+          .filteredOn(l -> l.startsWith("data: ")).first().asString().contains("\"result\"");
     }
   }
 
@@ -42,7 +50,8 @@ class BackendBatchesTest {
     }
   }
 
-  private static void assertEachElementArrived(McpHttp mcp, String call, String answer) throws Exception {
+  /** Calls the tool and asserts that the progress notification and the result both arrived; returns the answer. */
+  private static HttpResponse<String> assertEachElementArrived(McpHttp mcp, String call, String answer) throws Exception {
     String session = mcp.openSession();
     HttpResponse<String> response = mcp.post(call).session(session).send();
 
@@ -59,5 +68,6 @@ class BackendBatchesTest {
     assertThat(messages.get(0).at("/params/progressToken").asText()).as("the client's own token").isEqualTo("mine");
     assertThat(messages.get(1).path("id").asInt()).isEqualTo(5);
     assertThat(messages.get(1).at("/result/content/0/text").asText()).isEqualTo(answer);
+    return response;
   }
 }

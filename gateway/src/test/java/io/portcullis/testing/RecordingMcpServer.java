@@ -19,8 +19,8 @@ import java.util.function.Predicate;
  * the stand-in for "some MCP server outside the project" when a test must know exactly what
  * reached the backend. Tools: {@code echo} (answers {@code text} after {@code delayMs}, as JSON),
  * {@code countdown} (answers as SSE: {@code steps} progress notifications, then the result, after
- * {@code delayMs} if given; with {@code batch: true}, all of them in one event whose data is a
- * JSON-RPC batch, as a 2025-03-26 server may send), and
+ * {@code delayMs} if given; with {@code batch: true}, all of them in one event, with id
+ * {@code batch-<request id>}, whose data is a JSON-RPC batch, as a 2025-03-26 server may send), and
  * {@code crash} (starts an SSE answer with one progress notification, then drops the connection),
  * and {@code stall} (starts an SSE answer with one progress notification, then sends nothing).
  * For policy tests, tools that answer like {@code echo} and carry MCP annotations: {@code lookup}
@@ -236,7 +236,7 @@ public final class RecordingMcpServer implements AutoCloseable {
           batch.add(new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/progress")
               .put("params", new JsonObject().put("progressToken", token).put("progress", i).put("total", steps)));
         }
-        response.end("event: message\ndata: " + batch.add(result(id, "done")).encode() + "\n\n");
+        response.end("id: batch-" + id + "\nevent: message\ndata: " + batch.add(result(id, "done")).encode() + "\n\n");
         return;
       }
       for (int i = 1; i <= steps; i++) {
