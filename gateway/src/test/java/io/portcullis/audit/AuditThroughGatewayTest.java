@@ -240,9 +240,28 @@ class AuditThroughGatewayTest {
         + "\"arguments\":{\"steps\":1,\"delayMs\":800},\"_meta\":{\"progressToken\":\"p\"}}}")).session(session).leaveAfterFirstEvent();
     assertThat(first).contains("notifications/progress");
 
+    assertTheCallRanToItsEndAndWasRecordedWithItsResult();
+  }
+
+  private void assertTheCallRanToItsEndAndWasRecordedWithItsResult() throws InterruptedException {
     JsonNode record = AuditLog.awaitRecord(audit, "tools/call", Duration.ofSeconds(10));
     assertThat(record.at("/outcome/kind").asText()).as("the call's record: %s", record).isEqualTo("result");
     assertThat(backend.countdownsCut()).as("answers the gateway cut off at the backend").isZero();
+  }
+
+  /** The same for a call in a batch (2025-03-26), whose answers share one stream. */
+  @Test
+  void aBatchedCallWhoseClientWentAwayRunsToItsEndAtTheBackendAndIsRecordedWithItsResult() throws Exception {
+    start("");
+    HttpResponse<String> init = as(ADMIN, mcp.post(McpHttp.initializeBody(1, "2025-03-26"))).header("MCP-Protocol-Version", null).send();
+    String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+
+    String first = as(ADMIN, mcp.post("[{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"countdown\","
+        + "\"arguments\":{\"steps\":1,\"delayMs\":800},\"_meta\":{\"progressToken\":\"p\"}}}]")).session(session)
+        .header("MCP-Protocol-Version", null).leaveAfterFirstEvent();
+    assertThat(first).contains("notifications/progress");
+
+    assertTheCallRanToItsEndAndWasRecordedWithItsResult();
   }
 
   /**
