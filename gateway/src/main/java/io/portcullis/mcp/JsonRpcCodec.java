@@ -53,8 +53,11 @@ public final class JsonRpcCodec {
    * a decoder keeps it (a stdio server on .NET may start its output with one).
    */
   public static JsonRpcMessage parse(String text) throws MalformedMessageException {
-    String json = text.startsWith("\uFEFF") ? text.substring(1) : text;
-    return single(parseWhole(() -> MAPPER.createParser(json)));
+    return single(parseWhole(() -> MAPPER.createParser(withoutByteOrderMark(text))));
+  }
+
+  private static String withoutByteOrderMark(String text) {
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
   }
 
   /** Opens a parser over some input. */
@@ -77,6 +80,37 @@ public final class JsonRpcCodec {
     } catch (IOException e) {
       throw new MalformedMessageException(JsonRpcErrorCodes.PARSE_ERROR, "Parse error: " + e.getMessage());
     }
+  }
+
+  /**
+   * Parses what a peer sent as one text (an SSE event's data, a stdio line): one message, or each
+   * element of a JSON-RPC batch, which protocols up to 2025-03-26 allow, read as if it had come
+   * alone. What is not a message goes to {@code malformed}: an element of a batch (the others are
+   * still read), or the whole text.
+   */
+  public static List<JsonRpcMessage> parseEach(String text, java.util.function.Consumer<MalformedMessageException> malformed) {
+    JsonNode tree;
+    try {
+      tree = parseWhole(() -> MAPPER.createParser(withoutByteOrderMark(text)));
+      if (!tree.isArray()) {
+        return List.of(fromTree(tree));
+      }
+      if (tree.isEmpty()) {
+        throw new MalformedMessageException(JsonRpcErrorCodes.INVALID_REQUEST, "Invalid Request: empty batch");
+      }
+    } catch (MalformedMessageException e) {
+      malformed.accept(e);
+      return List.of();
+    }
+    List<JsonRpcMessage> messages = new ArrayList<>(tree.size());
+    for (JsonNode element : tree) {
+      try {
+        messages.add(fromTree(element));
+      } catch (MalformedMessageException e) {
+        malformed.accept(e);
+      }
+    }
+    return messages;
   }
 
   /** Parses exactly one message; a batch is rejected. */

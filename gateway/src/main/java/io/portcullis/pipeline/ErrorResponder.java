@@ -31,7 +31,7 @@ public final class ErrorResponder {
       case UNAUTHENTICATED -> new Mapping(401, null);
       case INSUFFICIENT_SCOPE -> new Mapping(403, null);
       case AUTH_UNAVAILABLE -> new Mapping(503, null);
-      case METHOD_NOT_ALLOWED -> new Mapping(405, null);
+      case METHOD_NOT_ALLOWED, NO_SERVER_STREAM -> new Mapping(405, null);
       case NOT_ACCEPTABLE -> new Mapping(406, null);
       case UNSUPPORTED_MEDIA_TYPE -> new Mapping(415, null);
       case BAD_PROTOCOL_VERSION -> new Mapping(400, JsonRpcErrorCodes.INVALID_REQUEST);
@@ -94,6 +94,8 @@ public final class ErrorResponder {
     response.setStatusCode(mapping.status());
     if (e.failure() == Failure.METHOD_NOT_ALLOWED) {
       response.putHeader(HttpHeaders.ALLOW, "GET, POST, DELETE");
+    } else if (e.failure() == Failure.NO_SERVER_STREAM) {
+      response.putHeader(HttpHeaders.ALLOW, "POST, DELETE");
     }
     if (e.failure() == Failure.TOO_MANY_SESSIONS) {
       response.putHeader(HttpHeaders.RETRY_AFTER, "30");

@@ -9,7 +9,10 @@ public enum Failure {
   INSUFFICIENT_SCOPE,
   /** An authentication provider could not answer: 503, never anonymous access. */
   AUTH_UNAVAILABLE,
+  /** An HTTP method /mcp does not serve: 405 allowing GET, POST and DELETE. */
   METHOD_NOT_ALLOWED,
+  /** A GET where no backend of the session offers a server-to-client stream: 405 allowing POST and DELETE. */
+  NO_SERVER_STREAM,
   NOT_ACCEPTABLE,
   UNSUPPORTED_MEDIA_TYPE,
   BAD_PROTOCOL_VERSION,

@@ -27,8 +27,10 @@ public final class Pipeline {
   /**
    * Runs every stage. The future completes when the terminal stage has finished the exchange, or
    * fails with the first stage's failure (already a {@link GatewayException} or to be normalised).
-   * A stage that yields a batch hands each element to the remaining stages on its own, answered
-   * through its own slot of the reply; the future then completes when every element is done.
+   * A batch goes whole through the stages that {@link Stage#takesWholeBatch take it whole}, so a
+   * refusal of the request as such (no session) answers it once; from the first stage that does
+   * not, each element runs the remaining stages on its own, answered through its own slot of the
+   * reply, and the future completes when every element is done.
    */
   public Future<Exchange> run(Exchange exchange) {
     return runFrom(0, exchange);
@@ -40,6 +42,9 @@ public final class Pipeline {
     Exchange current = exchange;
     for (int index = first; index < stages.size(); index++) {
       Stage stage = stages.get(index);
+      if (current.batch() != null && !stage.takesWholeBatch()) {
+        return fanOut(index, current);
+      }
       long started = System.nanoTime();
       Future<Exchange> done;
       try {
@@ -53,16 +58,13 @@ public final class Pipeline {
       if (!done.isComplete()) {
         return done
             .andThen(r -> timed(input, stage, started))
-            .compose(next -> next.batch() == null ? runFrom(following, next) : fanOut(following, next));
+            .compose(next -> runFrom(following, next));
       }
       timed(input, stage, started);
       if (done.failed()) {
         return done;
       }
       current = done.result();
-      if (current.batch() != null) {
-        return fanOut(following, current);
-      }
     }
     return Future.succeededFuture(current);
   }

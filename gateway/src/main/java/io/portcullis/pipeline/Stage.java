@@ -15,4 +15,12 @@ public interface Stage {
    * copy with more filled in), or fails with a {@link GatewayException}.
    */
   Future<Exchange> apply(Exchange exchange);
+
+  /**
+   * Whether this stage is given a batch whole rather than element by element. The pipeline
+   * splits a batch before the first stage that is not.
+   */
+  default boolean takesWholeBatch() {
+    return false;
+  }
 }

@@ -185,7 +185,7 @@ public final class ForwardStage implements Stage {
       }
       opened.stream().filter(Future::failed).forEach(f ->
           LOG.debug("a backend offers no stream for session {}…: {}", session.id().substring(0, 8), f.cause().getMessage()));
-      return Future.succeededFuture(MergedStream.of(vertx, parts, session));
+      return Future.succeededFuture(MergedStream.of(vertx, parts, session, lastEventId != null));
     });
   }
 

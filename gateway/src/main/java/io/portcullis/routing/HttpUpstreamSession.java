@@ -22,6 +22,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,9 +173,10 @@ final class HttpUpstreamSession implements UpstreamSession {
     });
     SseParser parser = new SseParser(event -> {
       resumable[0] |= event.id() != null;
-      Outbound out = translateEvent(event, upstreamId);
-      if (out != null && !replies.offer(out)) {
-        response.pause();
+      for (Outbound out : translateEvent(event, upstreamId)) {
+        if (!replies.offer(out)) {
+          response.pause();
+        }
       }
     });
     replies.whenWritable(response::resume);
@@ -208,22 +211,32 @@ final class HttpUpstreamSession implements UpstreamSession {
   }
 
   /**
-   * A backend event as the client sees it, or null to drop it. Only this session's requests are
+   * A backend event as the client sees it: its message, or each of a batch's (a 2025-03-26
+   * backend may send one), the event's id and retry going with the last, since a client resuming
+   * from that id has had them all; none to drop it.
+   */
+  private List<Outbound> translateEvent(SseEvent event, long ownUpstreamId) {
+    String data = event.data();
+    if (data.isBlank()) {
+      return event.id() == null && event.retryMillis() == null ? List.of() : List.of(new Outbound(event.id(), null, event.retryMillis()));
+    }
+    List<JsonRpcMessage> messages = JsonRpcCodec.parseEach(data, e -> LOG.warn("backend '{}' sent an event that is not a JSON-RPC message: {}",
+            backend.name(), e.getMessage())).stream()
+        .map(m -> translate(m, ownUpstreamId)).filter(java.util.Objects::nonNull).toList();
+    List<Outbound> outs = new ArrayList<>(messages.size());
+    for (int i = 0; i < messages.size(); i++) {
+      boolean last = i == messages.size() - 1;
+      outs.add(new Outbound(last ? event.id() : null, messages.get(i), last ? event.retryMillis() : null));
+    }
+    return outs;
+  }
+
+  /**
+   * A backend message as the client sees it, or null to drop it. Only this session's requests are
    * answered here; a list's answer that arrives outside its own request's stream (replayed on a
    * resumed GET, say) is refused rather than relayed unfiltered by policy.
    */
-  private Outbound translateEvent(SseEvent event, long ownUpstreamId) {
-    String data = event.data();
-    if (data.isBlank()) {
-      return event.id() == null && event.retryMillis() == null ? null : new Outbound(event.id(), null, event.retryMillis());
-    }
-    JsonRpcMessage upstream;
-    try {
-      upstream = JsonRpcCodec.parse(data);
-    } catch (MalformedMessageException e) {
-      LOG.warn("backend '{}' sent an event that is not a JSON-RPC message: {}", backend.name(), e.getMessage());
-      return null;
-    }
+  private JsonRpcMessage translate(JsonRpcMessage upstream, long ownUpstreamId) {
     InFlightRequests.Entry owner = ids.owningRequest(upstream);
     if (owner != null && owner.owner() != this) {
       LOG.warn("backend '{}' sent another session's message on this session's stream; dropped", backend.name());
@@ -237,7 +250,7 @@ final class HttpUpstreamSession implements UpstreamSession {
             io.portcullis.mcp.JsonRpcErrorCodes.INTERNAL_ERROR, "the list's answer arrived outside its request's stream; ask again"));
       }
     }
-    return message == null ? null : new Outbound(event.id(), message, event.retryMillis());
+    return message;
   }
 
   private JsonRpcMessage parse(Buffer bytes) {
@@ -297,7 +310,7 @@ final class HttpUpstreamSession implements UpstreamSession {
           }
           int status = response.statusCode();
           return response.body().otherwiseEmpty().transform(ignored -> Future.<Reply>failedFuture(status == 405
-              ? new GatewayException(Failure.METHOD_NOT_ALLOWED, "backend '" + backend.name() + "' offers no server-to-client stream")
+              ? new GatewayException(Failure.NO_SERVER_STREAM, "backend '" + backend.name() + "' offers no server-to-client stream")
               : rejected(status)));
         });
   }

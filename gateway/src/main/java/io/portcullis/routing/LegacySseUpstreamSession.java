@@ -7,7 +7,6 @@ import io.portcullis.mcp.JsonRpcMessage;
 import io.portcullis.mcp.JsonRpcNotification;
 import io.portcullis.mcp.JsonRpcRequest;
 import io.portcullis.mcp.JsonRpcResponse;
-import io.portcullis.mcp.MalformedMessageException;
 import io.portcullis.mcp.McpHeaders;
 import io.portcullis.mcp.McpMethods;
 import io.portcullis.mcp.ProtocolVersions;
@@ -114,14 +113,8 @@ final class LegacySseUpstreamSession implements UpstreamSession {
     if (event.event() != null && !"message".equals(event.event()) || event.data().isBlank()) {
       return;
     }
-    JsonRpcMessage message;
-    try {
-      message = JsonRpcCodec.parse(event.data());
-    } catch (MalformedMessageException e) {
-      LOG.warn("backend '{}' sent an event that is not a JSON-RPC message: {}", backend.name(), e.getMessage());
-      return;
-    }
-    dispatch(message);
+    JsonRpcCodec.parseEach(event.data(), e -> LOG.warn("backend '{}' sent an event that is not a JSON-RPC message: {}",
+        backend.name(), e.getMessage())).forEach(this::dispatch);
   }
 
   /** Routes a message from the stream: to the request it answers or reports on, or to the GET stream. */
@@ -216,7 +209,7 @@ final class LegacySseUpstreamSession implements UpstreamSession {
       if (backend.inFlight().remove(upstreamId) != null) {
         silence.end(upstreamId);
         post(new JsonRpcNotification(McpMethods.CANCELLED, JsonRpcCodec.object().put("requestId", upstreamId)
-            .put("reason", "the client went away")));
+            .put("reason", "the gateway gave up waiting")));
       }
     });
   }

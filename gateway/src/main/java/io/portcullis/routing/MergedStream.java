@@ -6,16 +6,17 @@ import java.util.List;
 
 /**
  * One client GET stream fed by the GET streams of all the session's backends and by the
- * gateway's own notifications for the session (a backend joined). A client that falls behind
+ * gateway's own notifications for the session (a backend joined) that the session gives it. A client that falls behind
  * pauses every backend; the stream ends when every backend's has.
  */
 final class MergedStream {
   private MergedStream() {
   }
 
-  static Reply of(Vertx vertx, List<Reply> parts, GatewaySession session) {
+  /** {@code resuming}: the client opened the stream with a Last-Event-ID. */
+  static Reply of(Vertx vertx, List<Reply> parts, GatewaySession session, boolean resuming) {
     MessageQueue<Outbound> out = MessageQueue.onCurrentContext(vertx);
-    Runnable stopListening = session.onNotification(n -> out.offer(new Outbound(null, n)));
+    Runnable stopListening = session.onNotification(n -> out.offer(new Outbound(null, n)), resuming);
     int[] open = {parts.size()};
     Runnable partEnded = () -> {
       if (--open[0] == 0) {

@@ -4,7 +4,9 @@ import io.vertx.core.streams.ReadStream;
 
 /**
  * What a backend sends back for one request or GET: a stream of messages for the client, and how
- * to present it. {@code abandon} is called if the client goes away before the stream ends.
+ * to present it. {@code abandon} is called when the gateway gives the stream up before it ends: a
+ * GET stream the client closed, a list that took too long. A request's answer is not given up
+ * because its client went away (a disconnection is no cancellation, the spec says).
  */
 public record Reply(Mode mode, ReadStream<Outbound> messages, Runnable abandon) {
   /** How the client receives the reply. */

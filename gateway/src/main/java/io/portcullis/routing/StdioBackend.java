@@ -11,7 +11,6 @@ import io.portcullis.mcp.JsonRpcMessage;
 import io.portcullis.mcp.JsonRpcNotification;
 import io.portcullis.mcp.JsonRpcRequest;
 import io.portcullis.mcp.JsonRpcResponse;
-import io.portcullis.mcp.MalformedMessageException;
 import io.portcullis.mcp.McpMethods;
 import io.portcullis.mcp.ProtocolVersions;
 import io.portcullis.mcp.ServerInfo;
@@ -193,13 +192,11 @@ public final class StdioBackend implements Backend {
   }
 
   private void dispatch(String line) {
-    JsonRpcMessage message;
-    try {
-      message = JsonRpcCodec.parse(line);
-    } catch (MalformedMessageException e) {
-      LOG.warn("backend '{}': ignoring a stdout line that is not a JSON-RPC message: {}", name, e.getMessage());
-      return;
-    }
+    JsonRpcCodec.parseEach(line, e -> LOG.warn("backend '{}': ignoring stdout that is not a JSON-RPC message: {}", name, e.getMessage()))
+        .forEach(this::dispatch);
+  }
+
+  private void dispatch(JsonRpcMessage message) {
     InFlightRequests.Entry owner = ids.owningRequest(message);
     if (owner != null && owner.owner() == this) {
       inFlight.remove(owner.upstreamId());

@@ -83,13 +83,13 @@ final class StdioUpstreamSession implements UpstreamSession {
     }
   }
 
-  /** The client went away before the answer: stop waiting for it, and tell the process. */
+  /** The gateway gave the answer up (a list that took too long): stop waiting for it, and tell the process. */
   private void abandoned(long upstreamId) {
     backend.onContext(() -> {
       InFlightRequests.Entry entry = backend.inFlight().remove(upstreamId);
       if (entry != null) {
         requestEnded(upstreamId);
-        var params = io.portcullis.mcp.JsonRpcCodec.object().put("requestId", upstreamId).put("reason", "the client went away");
+        var params = io.portcullis.mcp.JsonRpcCodec.object().put("requestId", upstreamId).put("reason", "the gateway gave up waiting");
         return backend.write(new JsonRpcNotification(McpMethods.CANCELLED, params));
       }
       return Future.succeededFuture();

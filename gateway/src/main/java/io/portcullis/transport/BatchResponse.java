@@ -31,7 +31,6 @@ final class BatchResponse {
   private final List<JsonRpcMessage> batch;
   private final boolean hasRequests;
   private final List<ReadStream<Outbound>> paused = new ArrayList<>();
-  private final List<Reply> relayed = new ArrayList<>();
   private int pending;
   private GatewayException firstFailure;
 
@@ -56,9 +55,9 @@ final class BatchResponse {
       paused.clear();
       resume.forEach(ReadStream::resume);
     });
-    // A client that goes away abandons every reply still coming; paused ones run out unwritten.
+    // A client that goes away cancels nothing (the spec's rule): every reply still coming runs
+    // to its end unwritten, its answer recorded on the way; paused ones are let go.
     response.closeHandler(v -> {
-      List.copyOf(relayed).forEach(r -> r.abandon().run());
       List<ReadStream<Outbound>> stuck = List.copyOf(paused);
       paused.clear();
       stuck.forEach(ReadStream::resume);
@@ -126,7 +125,6 @@ final class BatchResponse {
 
     private Future<Void> relayOnLoop(Reply reply, GatewaySession session) {
       Promise<Void> relayed = Promise.promise();
-      BatchResponse.this.relayed.add(reply);
       ReadStream<Outbound> messages = reply.messages();
       session.streamOpened();
       messages.handler(thread.bind(out -> {

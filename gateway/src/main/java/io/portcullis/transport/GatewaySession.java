@@ -4,10 +4,10 @@ import io.portcullis.auth.Principal;
 import io.portcullis.mcp.JsonRpcNotification;
 import io.portcullis.mcp.JsonRpcRequest;
 import io.portcullis.routing.UpstreamSession;
+import java.util.Deque;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -24,7 +24,8 @@ public final class GatewaySession {
   private final String userAgent;
   private final AtomicInteger openStreams = new AtomicInteger();
   private final Map<String, UpstreamSession> upstreams = new ConcurrentHashMap<>();
-  private final Set<Consumer<JsonRpcNotification>> listeners = new CopyOnWriteArraySet<>();
+  /** The GET streams listening for the gateway's own notifications, newest first. */
+  private final Deque<Listener> listeners = new ConcurrentLinkedDeque<>();
   private volatile JsonRpcRequest initialize;
   private volatile boolean clientInitialized;
   private volatile String protocolVersion;
@@ -92,14 +93,33 @@ public final class GatewaySession {
     clientInitialized = true;
   }
 
-  /** Sends a notification of the gateway's own to every open GET stream of this session. */
+  /**
+   * Sends a notification of the gateway's own on one open GET stream of this session, as the spec
+   * requires (a message is never broadcast across streams): the newest that was not opened to
+   * resume another stream, whose messages should relate to that stream's request, else the
+   * newest. With no stream open it is dropped.
+   */
   public void notifyClient(JsonRpcNotification notification) {
-    listeners.forEach(l -> l.accept(notification));
+    Listener chosen = null;
+    for (Listener listener : listeners) {
+      if (!listener.resuming()) {
+        chosen = listener;
+        break;
+      }
+      chosen = chosen == null ? listener : chosen;
+    }
+    if (chosen != null) {
+      chosen.deliver().accept(notification);
+    }
   }
 
-  /** Listens for the gateway's own notifications; the returned action stops listening. */
-  public Runnable onNotification(Consumer<JsonRpcNotification> listener) {
-    listeners.add(listener);
+  /**
+   * Listens for the gateway's own notifications on a GET stream, {@code resuming} when it was
+   * opened with a Last-Event-ID; the returned action stops listening.
+   */
+  public Runnable onNotification(Consumer<JsonRpcNotification> deliver, boolean resuming) {
+    Listener listener = new Listener(deliver, resuming);
+    listeners.addFirst(listener);
     return () -> listeners.remove(listener);
   }
 
@@ -160,5 +180,9 @@ public final class GatewaySession {
     closed = true;
     listeners.clear();
     return true;
+  }
+
+  /** A GET stream that may carry the gateway's own notifications. */
+  private record Listener(Consumer<JsonRpcNotification> deliver, boolean resuming) {
   }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.portcullis.mcp.JsonRpcErrorCodes;
 import io.portcullis.mcp.JsonRpcMessage;
 import io.portcullis.mcp.JsonRpcRequest;
-import io.portcullis.mcp.ProtocolVersions;
 import java.util.List;
 import io.portcullis.mcp.MalformedMessageException;
 import io.portcullis.pipeline.Exchange;
@@ -18,9 +17,10 @@ import io.vertx.core.Future;
 
 /**
  * Reads the JSON-RPC message a POST carries: not JSON is -32700, not a JSON-RPC message is
- * -32600. A batch (a JSON array) is accepted only from a client speaking 2025-03-26, and never
- * with initialize in it; the pipeline then runs each element on its own, so each is routed,
- * decided and answered exactly like a lone message. From 2025-06-18 on the protocol has none.
+ * -32600. A batch (a JSON array) is read here, and refused with initialize in it; whether its
+ * session speaks a protocol with batches (2025-03-26; from 2025-06-18 on there are none) is
+ * for {@link SessionStage} to say. The pipeline then runs each element on its own, so each is
+ * routed, decided and answered exactly like a lone message.
  */
 public final class ParseStage implements Stage {
   @Override
@@ -36,10 +36,6 @@ public final class ParseStage implements Stage {
     try {
       JsonNode tree = JsonRpcCodec.parseTree(exchange.body());
       if (tree.isArray()) {
-        if (!ProtocolVersions.allowsBatches(exchange.protocolVersion())) {
-          return Future.failedFuture(new GatewayException(Failure.INVALID_REQUEST,
-              "Invalid Request: JSON-RPC batches are not part of protocol " + exchange.protocolVersion()));
-        }
         List<JsonRpcMessage> batch = JsonRpcCodec.fromBatch((ArrayNode) tree);
         if (batch.stream().anyMatch(m -> m instanceof JsonRpcRequest r && r.isInitialize())) {
           return Future.failedFuture(new GatewayException(Failure.INVALID_REQUEST,

@@ -51,8 +51,9 @@ public final class ReplyWriter {
 
   /**
    * Writes the reply; called on the connection's thread, to which the reply's messages are handed
-   * if they arrive on another. The future completes when the client's response has ended (or the
-   * client went away, in which case the reply is abandoned).
+   * if they arrive on another. The future completes when the client's response has ended; if the
+   * client went away, when a request's answer has come to its end unwritten, or at once for a GET
+   * stream, which is then abandoned.
    */
   static Future<Void> write(HttpServerResponse response, ConnectionThread thread, Reply reply, GatewaySession session,
       boolean answersRequest) {
@@ -62,21 +63,18 @@ public final class ReplyWriter {
   private Future<Void> start() {
     ReadStream<Outbound> messages = reply.messages();
     session.streamOpened();
-    if (response.closed() || response.ended()) {
-      // The client left while the request was on its way (a close handler set now would never
-      // run), or the response was already answered: nothing of this reply can be written.
+    if (response.ended() || response.closed() && !answersRequest) {
+      // The response was already answered, or the client closed its GET stream while it was being
+      // opened (a close handler set now would never run): nothing of this reply can be written.
       reply.abandon().run();
       finish();
       return done.future();
     }
-    response.closeHandler(v -> {
-      if (!response.ended()) {
-        reply.abandon().run();
+    if (!response.closed()) {
+      response.closeHandler(v -> clientLeft());
+      if (reply.mode() == Reply.Mode.SSE) {
+        startStream();
       }
-      finish();
-    });
-    if (reply.mode() == Reply.Mode.SSE) {
-      startStream();
     }
     messages.handler(thread.bind(this::onMessage));
     messages.exceptionHandler(thread.bind(e -> {
@@ -97,6 +95,23 @@ public final class ReplyWriter {
       finish();
     }));
     return done.future();
+  }
+
+  /**
+   * The client went away. Its GET stream is given up; a request's answer is not, for the spec says
+   * a disconnection is no cancellation: the request runs to its end at the backend, its answer is
+   * recorded on its way here, and dropped, since nobody is left to write it to.
+   */
+  private void clientLeft() {
+    if (response.ended()) {
+      finish();
+    } else if (answersRequest) {
+      // Paused for a drain that will never come: let the rest run out unwritten.
+      reply.messages().resume();
+    } else {
+      reply.abandon().run();
+      finish();
+    }
   }
 
   private void onMessage(Outbound out) {

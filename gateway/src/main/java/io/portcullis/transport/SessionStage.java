@@ -2,6 +2,7 @@ package io.portcullis.transport;
 
 import io.portcullis.mcp.JsonRpcRequest;
 import io.portcullis.mcp.McpHeaders;
+import io.portcullis.mcp.ProtocolVersions;
 import io.portcullis.pipeline.Exchange;
 import io.portcullis.pipeline.Failure;
 import io.portcullis.pipeline.GatewayException;
@@ -13,7 +14,9 @@ import io.vertx.core.Future;
  * Finds the gateway session a request belongs to. An initialize gets a new session bound to the
  * caller (refused with 503 when the cap is reached); anything else needs an Mcp-Session-Id (400
  * without one) naming a live session of the same caller (404 otherwise: another principal's
- * session is answered exactly like one that does not exist).
+ * session is answered exactly like one that does not exist). A batch is looked up whole, so a
+ * batch without a live session is refused as a lone message is, not element by element, and a
+ * batch on a session whose agreed protocol has none (2025-06-18 on) with -32600.
  */
 public final class SessionStage implements Stage {
   private final SessionManager sessions;
@@ -25,6 +28,11 @@ public final class SessionStage implements Stage {
   @Override
   public Phase phase() {
     return Phase.SESSION;
+  }
+
+  @Override
+  public boolean takesWholeBatch() {
+    return true;
   }
 
   @Override
@@ -48,9 +56,23 @@ public final class SessionStage implements Stage {
         .filter(session -> session.principal() == null || session.principal().sameCallerAs(exchange.principal()))
         .map(session -> {
           session.touch();
+          if (exchange.batch() != null && !ProtocolVersions.allowsBatches(versionOf(session, exchange))) {
+            return Future.<Exchange>failedFuture(new GatewayException(Failure.INVALID_REQUEST,
+                "Invalid Request: JSON-RPC batches are not part of protocol " + versionOf(session, exchange)
+                    + ", which this session speaks"));
+          }
           return Future.succeededFuture(exchange.withSession(session));
         })
         .orElseGet(() -> Future.failedFuture(new GatewayException(Failure.SESSION_NOT_FOUND,
             "Session not found: it ended or expired; initialize a new one")));
+  }
+
+  /**
+   * The protocol the session agreed at initialize, which is what its requests speak: the header
+   * only stands in for it where there is no other way to know (the spec's words), so a client that
+   * agreed 2025-06-18 does not get batches by leaving the header out.
+   */
+  private static String versionOf(GatewaySession session, Exchange exchange) {
+    return session.protocolVersion() != null ? session.protocolVersion() : exchange.protocolVersion();
   }
 }

@@ -52,6 +52,27 @@ public final class AuditLog {
     return lines(directory).stream().map(AuditLog::parse).toList();
   }
 
+  /**
+   * Waits, polling the files, for the first record of {@code method} (one written after the
+   * client already has its answer, or has gone) and returns it; fails after {@code within}.
+   */
+  public static JsonNode awaitRecord(Path directory, String method, java.time.Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      // A line still being written is skipped: the next look sees it whole.
+      var found = (Files.isDirectory(directory) ? lines(directory) : List.<String>of()).stream()
+          .filter(line -> line.endsWith("}") && line.contains("\"method\":\"" + method + "\""))
+          .map(AuditLog::parse).filter(r -> method.equals(r.path("method").asText())).findFirst();
+      if (found.isPresent()) {
+        return found.get();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no " + method + " record within " + within + " in " + directory);
+      }
+      Thread.sleep(25);
+    }
+  }
+
   /** Everything in the audit files as one string (to look for what must never be there). */
   public static String text(Path directory) {
     return String.join("\n", lines(directory));

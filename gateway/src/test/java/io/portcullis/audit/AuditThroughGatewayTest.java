@@ -227,6 +227,44 @@ class AuditThroughGatewayTest {
   }
 
   /**
+   * A client that goes away mid-call cancels nothing (the spec: a disconnection is no
+   * cancellation): the backend's answer stream is read to its end, not cut, and the call is
+   * recorded with its result, not as a failure at the moment the client left.
+   */
+  @Test
+  void aCallWhoseClientWentAwayRunsToItsEndAtTheBackendAndIsRecordedWithItsResult() throws Exception {
+    start("");
+    String session = openSession(ADMIN);
+
+    String first = as(ADMIN, mcp.post("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"countdown\","
+        + "\"arguments\":{\"steps\":1,\"delayMs\":800},\"_meta\":{\"progressToken\":\"p\"}}}")).session(session).leaveAfterFirstEvent();
+    assertThat(first).contains("notifications/progress");
+
+    assertTheCallRanToItsEndAndWasRecordedWithItsResult();
+  }
+
+  private void assertTheCallRanToItsEndAndWasRecordedWithItsResult() throws InterruptedException {
+    JsonNode record = AuditLog.awaitRecord(audit, "tools/call", Duration.ofSeconds(10));
+    assertThat(record.at("/outcome/kind").asText()).as("the call's record: %s", record).isEqualTo("result");
+    assertThat(backend.countdownsCut()).as("answers the gateway cut off at the backend").isZero();
+  }
+
+  /** The same for a call in a batch (2025-03-26), whose answers share one stream. */
+  @Test
+  void aBatchedCallWhoseClientWentAwayRunsToItsEndAtTheBackendAndIsRecordedWithItsResult() throws Exception {
+    start("");
+    HttpResponse<String> init = as(ADMIN, mcp.post(McpHttp.initializeBody(1, "2025-03-26"))).header("MCP-Protocol-Version", null).send();
+    String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+
+    String first = as(ADMIN, mcp.post("[{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"countdown\","
+        + "\"arguments\":{\"steps\":1,\"delayMs\":800},\"_meta\":{\"progressToken\":\"p\"}}}]")).session(session)
+        .header("MCP-Protocol-Version", null).leaveAfterFirstEvent();
+    assertThat(first).contains("notifications/progress");
+
+    assertTheCallRanToItsEndAndWasRecordedWithItsResult();
+  }
+
+  /**
    * A policy denial is the gateway refusing the request, exactly like a refusal at transport or
    * authentication or while the log is unwritable: the record must say {@code refused}, not
    * {@code jsonrpc_error}, which is what a backend's own JSON-RPC error is recorded as. Otherwise a

@@ -58,6 +58,40 @@ class JsonRpcCodecTest {
     }
   }
 
+  /** What a peer sends as one text, a message or a batch, read message by message. */
+  @Nested
+  class EachFromText {
+    static final String PING = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}";
+    static final String DONE = "{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":{}}";
+    final List<MalformedMessageException> malformed = new java.util.ArrayList<>();
+
+    @Test
+    void aMessageIsReadAsItself() throws Exception {
+      assertThat(JsonRpcCodec.parseEach("\uFEFF" + PING, malformed::add)).containsExactly(parse(PING));
+      assertThat(malformed).isEmpty();
+    }
+
+    @Test
+    void aBatchIsReadAsEachOfItsMessagesInOrder() throws Exception {
+      assertThat(JsonRpcCodec.parseEach("[" + PING + "," + DONE + "]", malformed::add)).containsExactly(parse(PING), parse(DONE));
+      assertThat(malformed).isEmpty();
+    }
+
+    @Test
+    void anElementThatIsNoMessageIsReportedAndTheOthersAreStillRead() throws Exception {
+      assertThat(JsonRpcCodec.parseEach("[" + PING + ",{\"hello\":1}," + DONE + "]", malformed::add))
+          .containsExactly(parse(PING), parse(DONE));
+      assertThat(malformed).singleElement().satisfies(e -> assertThat(e.code()).isEqualTo(JsonRpcErrorCodes.INVALID_REQUEST));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{not json", "[]", PING + " {}"})
+    void textThatIsNoMessageNorBatchIsReportedWhole(String text) {
+      assertThat(JsonRpcCodec.parseEach(text, malformed::add)).isEmpty();
+      assertThat(malformed).hasSize(1);
+    }
+  }
+
   @Nested
   class Classification {
     @Test

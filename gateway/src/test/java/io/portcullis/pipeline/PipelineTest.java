@@ -264,6 +264,7 @@ class PipelineTest {
         Map.entry(Failure.INSUFFICIENT_SCOPE, Expected.text(403)),
         Map.entry(Failure.AUTH_UNAVAILABLE, Expected.text(503)),
         Map.entry(Failure.METHOD_NOT_ALLOWED, Expected.text(405)),
+        Map.entry(Failure.NO_SERVER_STREAM, Expected.text(405)),
         Map.entry(Failure.NOT_ACCEPTABLE, Expected.text(406)),
         Map.entry(Failure.UNSUPPORTED_MEDIA_TYPE, Expected.text(415)),
         Map.entry(Failure.BAD_PROTOCOL_VERSION, Expected.json(400, JsonRpcErrorCodes.INVALID_REQUEST)),

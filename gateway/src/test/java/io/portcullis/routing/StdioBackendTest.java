@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portcullis.audit.AuditLog;
 import io.portcullis.mcp.JsonRpcErrorCodes;
 import io.portcullis.testing.McpHttp;
 import io.portcullis.testing.RunningGateway;
@@ -14,6 +15,9 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A gateway in front of server-everything run over stdio: the one child process every session
@@ -237,6 +242,42 @@ class StdioBackendTest {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
       }
       throw new AssertionError("echo never succeeded again within " + seconds + " s; last answer: " + last);
+    }
+  }
+
+  @Nested
+  class WhenTheClientGoesAway {
+    /**
+     * A client that goes away mid-call cancels nothing (the spec: a disconnection is no
+     * cancellation): the process hears no notifications/cancelled, the call runs to its end there,
+     * and it is recorded with its result. A wrapper copies what the gateway writes to the process.
+     */
+    @Test
+    void theCallRunsToItsEndInTheProcessUncancelledAndIsRecordedWithItsResult(@TempDir Path dir) throws Exception {
+      Path audit = dir.resolve("audit");
+      Path stdin = dir.resolve("stdin.log");
+      Path wrapper = Files.writeString(dir.resolve("teed.sh"), "#!/bin/bash\nexec '"
+          + String.join("' '", TestPeers.serverEverythingStdio()) + "' < <(exec tee -a '" + stdin + "')\n");
+      Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+      try (RunningGateway teed = RunningGateway.start("""
+          server: {port: 0}
+          audit: {directory: "%s", fsync: never}
+          backends:
+            - name: everything
+              stdio: {command: ["%s"]}
+          """.formatted(audit, wrapper))) {
+        McpHttp client = new McpHttp(teed.mcpUrl());
+        String session = client.openSession();
+
+        String first = client.post(call(7, "trigger-long-running-operation", "{\"duration\":2,\"steps\":2}",
+            "{\"progressToken\":\"watch\"}")).session(session).leaveAfterFirstEvent();
+        assertThat(first).contains("notifications/progress");
+
+        JsonNode record = AuditLog.awaitRecord(audit, "tools/call", java.time.Duration.ofSeconds(20));
+        assertThat(record.at("/outcome/kind").asText()).as("the call's record: %s", record).isEqualTo("result");
+        assertThat(Files.readString(stdin)).as("what the process was sent").contains("trigger-long-running-operation")
+            .doesNotContain("notifications/cancelled");
+      }
     }
   }
 

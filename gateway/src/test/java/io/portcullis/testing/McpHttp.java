@@ -1,9 +1,14 @@
 package io.portcullis.testing;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,19 +40,34 @@ public final class McpHttp {
   }
 
   public static String initializeBody(Object id) {
+    return initializeBody(id, "2025-11-25");
+  }
+
+  /** An initialize asking for protocol {@code version}. */
+  public static String initializeBody(Object id, String version) {
     return """
-        {"jsonrpc":"2.0","id":%s,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},
-         "clientInfo":{"name":"test","version":"1"}}}""".formatted(id instanceof String s ? "\"" + s + "\"" : id);
+        {"jsonrpc":"2.0","id":%s,"method":"initialize","params":{"protocolVersion":"%s","capabilities":{},
+         "clientInfo":{"name":"test","version":"1"}}}""".formatted(id instanceof String s ? "\"" + s + "\"" : id, version);
   }
 
   /** Initializes a session and sends notifications/initialized; returns the session id. */
   public String openSession() throws Exception {
-    HttpResponse<String> init = post(initializeBody(1)).send();
+    return openSessionAt("2025-11-25");
+  }
+
+  /**
+   * Opens a session asking for protocol {@code version}, as a client of that version does: one of
+   * 2025-03-26 sends no MCP-Protocol-Version header (it came with 2025-06-18).
+   */
+  public String openSessionAt(String version) throws Exception {
+    String header = "2025-03-26".equals(version) ? null : version;
+    HttpResponse<String> init = post(initializeBody(1, version)).header("MCP-Protocol-Version", header).send();
     if (init.statusCode() != 200) {
       throw new AssertionError("initialize answered " + init.statusCode() + ": " + init.body());
     }
     String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
-    post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}").session(session).send();
+    post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}").session(session).header("MCP-Protocol-Version", header)
+        .send();
     return session;
   }
 
@@ -82,6 +102,32 @@ public final class McpHttp {
 
     public <T> HttpResponse<T> send(HttpResponse.BodyHandler<T> handler) throws Exception {
       return CLIENT.send(build(), handler);
+    }
+
+    /**
+     * Sends the request on a connection of its own and closes it as soon as the first SSE event's
+     * data has arrived, as a client that goes away mid-answer; returns that {@code data:} line.
+     */
+    public String leaveAfterFirstEvent() throws Exception {
+      URI uri = URI.create(url);
+      byte[] bytes = (body == null ? "" : body).getBytes(StandardCharsets.UTF_8);
+      StringBuilder head = new StringBuilder(method + " " + uri.getPath() + " HTTP/1.1\r\nHost: " + uri.getHost()
+          + "\r\nContent-Length: " + bytes.length + "\r\n");
+      headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+      try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+        socket.setSoTimeout(30_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          if (line.startsWith("data: ")) {
+            return line;
+          }
+        }
+        throw new AssertionError("the answer ended before its first event");
+      }
     }
 
     private HttpRequest build() {

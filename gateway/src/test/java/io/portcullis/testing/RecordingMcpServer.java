@@ -18,7 +18,9 @@ import java.util.function.Predicate;
  * A minimal Streamable HTTP MCP server on loopback that records every HTTP request it receives:
  * the stand-in for "some MCP server outside the project" when a test must know exactly what
  * reached the backend. Tools: {@code echo} (answers {@code text} after {@code delayMs}, as JSON),
- * {@code countdown} (answers as SSE: {@code steps} progress notifications, then the result), and
+ * {@code countdown} (answers as SSE: {@code steps} progress notifications, then the result, after
+ * {@code delayMs} if given; with {@code batch: true}, all of them in one event, with id
+ * {@code batch-<request id>}, whose data is a JSON-RPC batch, as a 2025-03-26 server may send), and
  * {@code crash} (starts an SSE answer with one progress notification, then drops the connection),
  * and {@code stall} (starts an SSE answer with one progress notification, then sends nothing).
  * For policy tests, tools that answer like {@code echo} and carry MCP annotations: {@code lookup}
@@ -26,8 +28,8 @@ import java.util.function.Predicate;
  * destructiveHint false: write), {@code purge} and {@code inspect} (no annotations: destructive by
  * the specification's defaults). Resources {@value #README_URI} and {@value #VAULT_URI} (any other
  * URI is -32002 Resource not found), prompts {@code greeting} and {@code internal-review} (any
- * other name is -32602 Unknown prompt). GET opens an SSE stream; {@link #pushToStreams} sends on
- * every open one. {@link #admitOnly} makes it a protected resource that answers 401 to requests
+ * other name is -32602 Unknown prompt). GET opens an SSE stream (unless {@link #offerStreams}
+ * says otherwise); {@link #pushToStreams} sends on every open one. {@link #admitOnly} makes it a protected resource that answers 401 to requests
  * whose headers it does not accept.
  */
 public final class RecordingMcpServer implements AutoCloseable {
@@ -46,7 +48,9 @@ public final class RecordingMcpServer implements AutoCloseable {
   private final List<Received> refused = new CopyOnWriteArrayList<>();
   private final List<HttpServerResponse> stalled = new CopyOnWriteArrayList<>();
   private volatile Predicate<MultiMap> admits = headers -> true;
+  private volatile boolean offersStreams = true;
   private final AtomicInteger sessions = new AtomicInteger();
+  private final AtomicInteger countdownsCut = new AtomicInteger();
   private HttpServer server;
 
   public static RecordingMcpServer start() throws Exception {
@@ -85,6 +89,11 @@ public final class RecordingMcpServer implements AutoCloseable {
     this.admits = admits;
   }
 
+  /** Whether a GET opens a stream (the default) or is answered 405, as by a server that offers none. */
+  public void offerStreams(boolean offers) {
+    this.offersStreams = offers;
+  }
+
   /** The requests answered 401 because {@link #admitOnly} rejected their headers, in order. */
   public List<Received> refused() {
     return List.copyOf(refused);
@@ -107,6 +116,11 @@ public final class RecordingMcpServer implements AutoCloseable {
     return (int) stalled.stream().filter(s -> !s.closed()).count();
   }
 
+  /** How many {@code countdown} answers with a {@code delayMs} the gateway closed before their result. */
+  public int countdownsCut() {
+    return countdownsCut.get();
+  }
+
   public int openStreams() {
     return (int) streams.stream().filter(s -> !s.closed()).count();
   }
@@ -116,6 +130,10 @@ public final class RecordingMcpServer implements AutoCloseable {
       Received get = new Received(HttpMethod.GET, MultiMap.caseInsensitiveMultiMap().addAll(request.headers()), null);
       received.add(get);
       if (refuse(get, request.response())) {
+        return;
+      }
+      if (!offersStreams) {
+        request.response().setStatusCode(405).putHeader("Allow", "POST, DELETE").end();
         return;
       }
       HttpServerResponse response = request.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
@@ -212,11 +230,35 @@ public final class RecordingMcpServer implements AutoCloseable {
       Object token = params.getJsonObject("_meta", new JsonObject()).getValue("progressToken");
       response.setChunked(true).putHeader("Content-Type", "text/event-stream");
       int steps = args.getInteger("steps", 3);
+      if (args.getBoolean("batch", false)) {
+        JsonArray batch = new JsonArray();
+        for (int i = 1; i <= steps; i++) {
+          batch.add(new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/progress")
+              .put("params", new JsonObject().put("progressToken", token).put("progress", i).put("total", steps)));
+        }
+        response.end("id: batch-" + id + "\nevent: message\ndata: " + batch.add(result(id, "done")).encode() + "\n\n");
+        return;
+      }
       for (int i = 1; i <= steps; i++) {
         response.write("event: message\ndata: " + new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/progress")
             .put("params", new JsonObject().put("progressToken", token).put("progress", i).put("total", steps)).encode() + "\n\n");
       }
-      response.end("event: message\ndata: " + result(id, "done").encode() + "\n\n");
+      String last = "event: message\ndata: " + result(id, "done").encode() + "\n\n";
+      long delay = args.getLong("delayMs", 0L);
+      if (delay == 0) {
+        response.end(last);
+        return;
+      }
+      response.closeHandler(v -> {
+        if (!response.ended()) {
+          countdownsCut.incrementAndGet();
+        }
+      });
+      vertx.setTimer(delay, t -> {
+        if (!response.closed()) {
+          response.end(last);
+        }
+      });
       return;
     }
     long delay = args.getLong("delayMs", 0L);

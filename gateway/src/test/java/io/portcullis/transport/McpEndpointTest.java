@@ -111,6 +111,10 @@ class McpEndpointTest {
           bad("an unsupported protocol version", (m, s) -> m.post(TOOLS_LIST).session(s).header("MCP-Protocol-Version", "1999-01-01"), 400, -32600),
           bad("a request without a session", (m, s) -> m.post(TOOLS_LIST), 400, -32600),
           bad("a request for an unknown session", (m, s) -> m.post(TOOLS_LIST).session("no-such-session"), 404, -32001),
+          bad("a batch without a session", (m, s) -> m.post("[" + TOOLS_LIST + "]").header("MCP-Protocol-Version", "2025-03-26"),
+              400, -32600),
+          bad("a batch for an unknown session", (m, s) -> m.post("[" + TOOLS_LIST + "]").session("no-such-session")
+              .header("MCP-Protocol-Version", "2025-03-26"), 404, -32001),
           bad("a PUT", (m, s) -> m.method("PUT").session(s), 405, null),
           bad("a GET that does not accept SSE", (m, s) -> m.method("GET").session(s).header("Accept", "application/json"), 406, null),
           bad("a GET without a session", (m, s) -> m.method("GET").header("Accept", "text/event-stream"), 400, -32600));
@@ -287,6 +291,19 @@ class McpEndpointTest {
     }
 
     @Test
+    void aGetWhenNoBackendOffersAStreamIs405AllowingOnlyWhatIsAllowed() throws Exception {
+      backend.offerStreams(false);
+      try {
+        HttpResponse<String> response = mcp.method("GET").session(session).header("Accept", "text/event-stream").send();
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(405);
+        assertThat(response.headers().firstValue("Allow")).hasValue("POST, DELETE");
+      } finally {
+        backend.offerStreams(true);
+      }
+    }
+
+    @Test
     void theServerToClientStreamRelaysWhatTheBackendSendsAndPassesLastEventId() throws Exception {
       // Event ids name their backend, so that a resumption reaches the stream the event came from.
       var lines = mcp.method("GET").session(session).header("Accept", "text/event-stream").header("Last-Event-ID", "recorder.evt-41")
@@ -304,6 +321,14 @@ class McpEndpointTest {
 
   @Nested
   class Batches {
+    /** A session agreed at {@code version}, its tools listed (as in {@link #start}), the backend's record cleared. */
+    String sessionSpeaking(String version) throws Exception {
+      String opened = mcp.openSessionAt(version);
+      mcp.post(TOOLS_LIST).session(opened).send();
+      backend.reset();
+      return opened;
+    }
+
     @Test
     void aBatchFromA20250326ClientIsAnsweredWithEveryResponseOnOneStream() throws Exception {
       String batch = "[{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
@@ -311,7 +336,8 @@ class McpEndpointTest {
           + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"},"
           + "{\"jsonrpc\":\"2.0\",\"id\":\"b\",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
           + "\"arguments\":{\"text\":\"two\"}}}]";
-      HttpResponse<String> response = mcp.post(batch).session(session).header("MCP-Protocol-Version", "2025-03-26").send();
+      String legacy = sessionSpeaking("2025-03-26");
+      HttpResponse<String> response = mcp.post(batch).session(legacy).header("MCP-Protocol-Version", null).send();
 
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
@@ -323,11 +349,24 @@ class McpEndpointTest {
 
     @Test
     void aBatchOfNotificationsIsAcceptedWith202() throws Exception {
+      String legacy = sessionSpeaking("2025-03-26");
       HttpResponse<String> response = mcp.post("[{\"jsonrpc\":\"2.0\",\"method\":\"notifications/roots/list_changed\"}]")
-          .session(session).header("MCP-Protocol-Version", "2025-03-26").send();
+          .session(legacy).header("MCP-Protocol-Version", "2025-03-26").send();
 
       assertThat(response.statusCode()).isEqualTo(202);
       assertThat(backend.methods()).containsExactly("notifications/roots/list_changed");
+    }
+
+    @ParameterizedTest(name = "with MCP-Protocol-Version {0}")
+    @org.junit.jupiter.params.provider.NullSource
+    @org.junit.jupiter.params.provider.ValueSource(strings = "2025-03-26")
+    void aBatchOnASessionThatAgreed20250618IsRefusedWhateverTheHeaderSays(String header) throws Exception {
+      String modern = sessionSpeaking("2025-06-18");
+      HttpResponse<String> response = mcp.post("[" + TOOLS_LIST + "]").session(modern).header("MCP-Protocol-Version", header).send();
+
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+      assertThat(json(response).at("/error/code").asInt()).isEqualTo(-32600);
+      assertThat(backend.received()).isEmpty();
     }
 
     @Test
