@@ -4,8 +4,9 @@ import java.time.Duration;
 
 /**
  * An authorization server outside Portcullis whose RFC 8414 metadata Portcullis serves at the paths
- * clients probe. {@code metadataUrl} defaults to the issuer's
- * {@code /.well-known/oauth-authorization-server}, then its {@code /.well-known/openid-configuration}.
+ * clients probe. Without {@code metadataUrl}, the document is looked for where the MCP
+ * authorization spec has clients look for it (the well-known segments inserted into the issuer,
+ * then OIDC's appended to it).
  */
 public record ExternalAuthorizationServerConfig(String issuer, String metadataUrl, Duration cacheTtl) {
   public ExternalAuthorizationServerConfig {
