@@ -68,8 +68,23 @@ public final class ClaimsMapper {
 
   /** The claim's {@code exp} as an instant, or null when it has none. */
   public static Instant expiry(JsonObject claims) {
-    return claims.getValue("exp") instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null;
+    return numericDate(claims.getValue("exp"));
   }
+
+  /**
+   * A NumericDate claim (seconds since the epoch) as an instant, or null when it is not a number.
+   * Values outside the years 1970 to 9999 are held to those bounds: a token whose {@code exp} lies
+   * past what Instant can hold is then merely long-lived, and arithmetic on it cannot overflow.
+   */
+  public static Instant numericDate(Object value) {
+    if (!(value instanceof Number n)) {
+      return null;
+    }
+    return Instant.ofEpochSecond(Math.max(0, Math.min(LAST_NUMERIC_DATE, n.longValue())));
+  }
+
+  /** 9999-12-31T23:59:59Z. */
+  private static final long LAST_NUMERIC_DATE = 253_402_300_799L;
 
   /**
    * The value at a dotted path, or null. At each level the longest key that matches a prefix of

@@ -135,8 +135,9 @@ public final class IntrospectionAuthProvider implements AuthProvider {
     if (expiresAt != null && !now.isBefore(expiresAt)) {
       return AuthOutcome.Rejected.because(RejectionCause.EXPIRED, "expired at " + expiresAt);
     }
-    if (answer.getValue("nbf") instanceof Number nbf && now.isBefore(Instant.ofEpochSecond(nbf.longValue()))) {
-      return AuthOutcome.Rejected.because(RejectionCause.NOT_YET_VALID, "not valid before " + Instant.ofEpochSecond(nbf.longValue()));
+    Instant notBefore = ClaimsMapper.numericDate(answer.getValue("nbf"));
+    if (notBefore != null && now.isBefore(notBefore)) {
+      return AuthOutcome.Rejected.because(RejectionCause.NOT_YET_VALID, "not valid before " + notBefore);
     }
     String audienceProblem = audiences.problem(answer.getValue("aud"));
     if (audienceProblem != null) {

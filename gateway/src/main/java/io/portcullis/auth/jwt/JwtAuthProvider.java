@@ -140,11 +140,11 @@ public final class JwtAuthProvider implements AuthProvider {
     if (!now.isBefore(expiresAt.plus(skew))) {
       return reject(RejectionCause.EXPIRED, "expired at " + expiresAt);
     }
-    Instant notBefore = claims.getValue("nbf") instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null;
+    Instant notBefore = ClaimsMapper.numericDate(claims.getValue("nbf"));
     if (notBefore != null && now.plus(skew).isBefore(notBefore)) {
       return reject(RejectionCause.NOT_YET_VALID, "not valid before " + notBefore);
     }
-    Instant issuedAt = claims.getValue("iat") instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null;
+    Instant issuedAt = ClaimsMapper.numericDate(claims.getValue("iat"));
     if (issuedAt != null && now.plus(skew).isBefore(issuedAt)) {
       return reject(RejectionCause.NOT_YET_VALID, "issued in the future, at " + issuedAt);
     }

@@ -158,6 +158,16 @@ class JwtAuthProviderTest {
       assertThat(idp.jwksFetches()).isEqualTo(1);
     }
 
+    @Test
+    void datesBeyondWhatAnInstantHoldsAreReadAsTheLastOneNotAsAFailure() throws Exception {
+      // Signed by the trusted issuer: it answered 503 "provider failed" with a DateTimeException before.
+      Principal principal = principalOf(authenticate(provider(), valid().claim("exp", 100_000_000_000_000_000L).sign()));
+      assertThat(principal.expiresAt()).isEqualTo(Instant.parse("9999-12-31T23:59:59Z"));
+
+      assertRejected(authenticate(provider(), valid().claim("nbf", 100_000_000_000_000_000L).sign()), NOT_YET_VALID);
+      assertRejected(authenticate(provider(), valid().claim("exp", -100_000_000_000_000_000L).sign()), EXPIRED);
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"RS256", "PS256", "ES256", "EdDSA"})
     void eachConfiguredAsymmetricAlgorithmVerifies(String algorithm) throws Exception {
