@@ -163,7 +163,12 @@ class PolicyEnforcementTest {
 
   /** The JSON-RPC methods that reached the backend since the last reset, apart from session set-up. */
   List<String> forwarded() {
-    return backend.methods().stream().filter(m -> !m.equals("initialize") && !m.equals("notifications/initialized")).toList();
+    return afterSetUp(backend.methods());
+  }
+
+  /** {@code methods} without those that set a session up (initialize, notifications/initialized). */
+  static List<String> afterSetUp(List<String> methods) {
+    return methods.stream().filter(m -> !m.equals("initialize") && !m.equals("notifications/initialized")).toList();
   }
 
   /** The tools whose tools/call reached the backend since the last reset, in order. */

@@ -1,0 +1,113 @@
+package io.portcullis.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.policy.PolicyEnforcementTest.Caller;
+import io.portcullis.testing.RunningGateway;
+import io.portcullis.testing.TestPeers;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Policy enforcement in front of a backend built with the TypeScript SDK's McpServer
+ * (policy-server.mjs), which prints every message it receives: what the operator's overrides and
+ * deny rules say holds for the names and URIs that server answers to, and every refusal is checked
+ * to have reached no backend.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SdkBackendPolicyTest {
+  static final String DATA = """
+      {"portcullis": {
+        "roles": {"viewer": ["read"], "editor": ["read", "write"], "admin": ["read", "write", "destructive"]},
+        "deny": [
+          {"id": "vault-admins-only", "kinds": "resource", "uris": "vault://*", "except": {"roles": "admin"}},
+          {"id": "no-secret-files", "kinds": "resource", "uris": "file:///secret/*"}
+        ]
+      }}
+      """;
+
+  final List<String> received = new CopyOnWriteArrayList<>();
+  Process backend;
+  RunningGateway gateway;
+
+  @BeforeAll
+  void start(@TempDir Path tmp) throws Exception {
+    backend = TestPeers.policyServer(received);
+    gateway = RunningGateway.start("""
+        server: {port: 0}
+        %s
+        policy:
+          directory: "%s"
+          opaBinary: "%s"
+          watch: false
+          toolAccess:
+            - {backend: crm, tools: "*delete*", access: destructive}
+        backends:
+          - name: crm
+            http: {url: "http://127.0.0.1:%d/mcp"}
+        """.formatted(PolicyEnforcementTest.staticTokens(), PolicyEnforcementTest.policiesWith(tmp, "policies", DATA),
+        PolicyEnforcementTest.opa(), TestPeers.portOf(backend)));
+  }
+
+  @BeforeEach
+  void forget() {
+    received.clear();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    gateway.close();
+    backend.destroy();
+  }
+
+  /** A session of the principal whose token this is. */
+  Caller as(String token) throws Exception {
+    return Caller.open(gateway.mcpUrl(), token);
+  }
+
+  /** The JSON-RPC methods that reached the backend since the last reset, apart from session set-up. */
+  List<String> forwarded() {
+    return PolicyEnforcementTest.afterSetUp(received.stream().map(m -> m.replaceAll(".*\"method\":\"([^\"]*)\".*", "$1")).toList());
+  }
+
+  @Nested
+  class AnOverrideGlobCoversToolNamesWithSlashes {
+    @Test
+    void aToolClaimingReadOnlyThatTheOperatorClassedDestructiveIsHiddenFromAViewer() throws Exception {
+      assertThat(as(PolicyEnforcementTest.VIEWER).names("tools/list", "tools", "name")).containsExactly("lookup");
+      assertThat(as(PolicyEnforcementTest.ADMIN).names("tools/list", "tools", "name")).containsExactly("lookup", "admin/delete_user");
+    }
+
+    @Test
+    void aViewerCallingItGetsWhatAnUnknownToolGetsAndNothingReachesTheBackend() throws Exception {
+      Caller viewer = as(PolicyEnforcementTest.VIEWER);
+      viewer.names("tools/list", "tools", "name");
+
+      HttpResponse<String> toHidden = viewer.post(Caller.callBody(7, "admin/delete_user", "{}"));
+      HttpResponse<String> toNothing = viewer.post(Caller.callBody(7, "no_such_tool", "{}"));
+
+      assertThat(toHidden.body().replace("admin/delete_user", "TOOL")).isEqualTo(toNothing.body().replace("no_such_tool", "TOOL"));
+      assertThat(Caller.message(toHidden).at("/error/code").asInt()).isEqualTo(-32602);
+      // The gateway asks the backend's tools/list for a name it has not seen listed: only that.
+      assertThat(forwarded()).as("what reached the backend").doesNotContain("tools/call");
+    }
+
+    @Test
+    void anAdminCallsIt() throws Exception {
+      JsonNode answer = as(PolicyEnforcementTest.ADMIN).call("admin/delete_user", "{}");
+
+      assertThat(answer.at("/result/content/0/text").asText()).isEqualTo("user deleted");
+      assertThat(forwarded()).contains("tools/call");
+    }
+  }
+}
