@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
  * policy's do: {@code *} any run of characters (dots, slashes and newlines included),
  * {@code ?} one character, {@code [abc]} / {@code [a-z]} a class ({@code [!...]} its
  * complement), {@code {a,b}} alternatives (globs themselves), {@code \} escapes the next
- * character. Matched against the whole raw string, case-sensitively.
+ * character. Matched against the whole raw string, case-sensitively. Like data.json's rules, a
+ * pattern with an unescaped '}' or ']' that nothing opened is refused: likely a typo.
  */
 public final class Glob {
   private final Pattern regex;
@@ -54,6 +55,7 @@ public final class Glob {
           case '?' -> regex.append('.');
           case '[' -> regex.append(charClass());
           case '{' -> regex.append(alternatives(depth + 1));
+          case '}', ']' -> throw invalid("'" + Character.toString(c) + "' is not opened (escape it: \\" + Character.toString(c) + ")");
           case '\\' -> regex.append(literal(escaped()));
           default -> regex.append(literal(c));
         }
