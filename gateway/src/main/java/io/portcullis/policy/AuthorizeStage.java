@@ -73,7 +73,7 @@ public final class AuthorizeStage implements Stage {
       case "tools/call" -> authorizeToolCall(exchange, request, params, route);
       case "resources/read", "resources/subscribe", "resources/unsubscribe" -> authorize(exchange, request,
           PolicyInputs.of(exchange, request.method(),
-              PolicyInputs.resourceTarget("resource", route.target(), route.upstreamTarget(), null, route.backend()), null),
+              PolicyInputs.resourceTarget("resource", route.target(), route.upstreamTarget(), route.backend()), null),
           "resources/list", JsonRpcErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + route.target());
       case "prompts/get" -> authorize(exchange, request,
           PolicyInputs.of(exchange, request.method(), PolicyInputs.promptTarget(route.target(), route.backend(), route.upstreamTarget()),
@@ -91,7 +91,7 @@ public final class AuthorizeStage implements Stage {
   /** What a completion is about: the prompt or the resource template its {@code ref} names. */
   private static ObjectNode completionTarget(JsonNode ref, Route route) {
     if ("ref/resource".equals(ref.path("type").asText())) {
-      return PolicyInputs.resourceTarget("resource_template", route.target(), route.upstreamTarget(), null, route.backend());
+      return PolicyInputs.resourceTarget("resource_template", route.target(), route.upstreamTarget(), route.backend());
     }
     return PolicyInputs.promptTarget(route.target(), route.backend(), route.upstreamTarget());
   }

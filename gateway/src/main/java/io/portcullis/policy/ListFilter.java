@@ -91,8 +91,8 @@ final class ListFilter {
         yield PolicyInputs.toolTarget(name, to.backend(), to.upstream(), toolAccess.classify(to.backend(), to.upstream(), item),
             item.get("annotations"));
       }
-      case "resources/list" -> resource("resource", item.path("uri").asText(null), name);
-      case "resources/templates/list" -> resource("resource_template", item.path("uriTemplate").asText(null), name);
+      case "resources/list" -> resource("resource", item.path("uri").asText(null));
+      case "resources/templates/list" -> resource("resource_template", item.path("uriTemplate").asText(null));
       default -> {
         Mounts.Target to = mounts.resolveName(name).orElse(new Mounts.Target(null, name));
         yield PolicyInputs.promptTarget(name, to.backend(), to.upstream());
@@ -100,8 +100,8 @@ final class ListFilter {
     };
   }
 
-  private ObjectNode resource(String kind, String uri, String name) {
+  private ObjectNode resource(String kind, String uri) {
     Mounts.Target to = mounts.resolveUri(uri).orElse(new Mounts.Target(null, uri));
-    return PolicyInputs.resourceTarget(kind, uri, to.upstream(), name, to.backend());
+    return PolicyInputs.resourceTarget(kind, uri, to.upstream(), to.backend());
   }
 }

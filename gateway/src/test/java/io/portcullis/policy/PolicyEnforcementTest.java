@@ -51,7 +51,8 @@ class PolicyEnforcementTest {
 
   /**
    * The default roles, plus: nobody ever calls purge; the vault resource is for admins only;
-   * viewers do not get internal prompts; refund needs the payments:refund scope.
+   * viewers do not get internal prompts; refund needs the payments:refund scope. The rule naming
+   * readme applies to no resource: resources are matched by uri, never by name.
    */
   static final String DATA = """
       {"portcullis": {
@@ -60,7 +61,8 @@ class PolicyEnforcementTest {
         "deny": [
           {"id": "never-purge", "names": "purge", "reason": "nothing is ever purged through the gateway"},
           {"id": "vault-admins-only", "kinds": "resource", "uris": "secret://*", "except": {"roles": "admin"}},
-          {"id": "no-internal-prompts-for-viewers", "kinds": "prompt", "names": "internal-*", "who": {"roles": "viewer"}}
+          {"id": "no-internal-prompts-for-viewers", "kinds": "prompt", "names": "internal-*", "who": {"roles": "viewer"}},
+          {"id": "no-readme-by-name-for-editors", "names": "readme", "who": {"roles": "editor"}}
         ],
         "require_scopes": [
           {"id": "refund-scope", "names": "refund", "scopes": "payments:refund"}
@@ -348,6 +350,31 @@ class PolicyEnforcementTest {
       assertThat(answer.get("error").get("code").asInt()).isEqualTo(-32002);
       assertThat(answer.get("error").get("message").asText()).isEqualTo("Resource not found: " + RecordingMcpServer.VAULT_URI);
       assertThat(forwarded()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"viewer", "editor", "admin", "roleless"})
+    void aResourceIsReadableExactlyWhenItIsListedAndOtherwiseAnsweredLikeAnUnknownOne(String who) throws Exception {
+      Caller caller = as(token(who));
+      List<String> listed = caller.names("resources/list", "resources", "uri");
+      String unknown = caller.post(readBody("file:///no/such/resource")).body().replace("file:///no/such/resource", "URI");
+      backend.reset();
+
+      for (String uri : List.of(RecordingMcpServer.README_URI, RecordingMcpServer.VAULT_URI)) {
+        HttpResponse<String> read = caller.post(readBody(uri));
+        if (listed.contains(uri)) {
+          assertThat(Caller.message(read).at("/result/contents/0/text").asText()).as("%s reading %s", who, uri)
+              .isEqualTo("contents of " + uri);
+        } else {
+          assertThat(read.body().replace(uri, "URI")).as("%s reading %s, absent from its list", who, uri).isEqualTo(unknown);
+        }
+      }
+      assertThat(forwarded()).as("reads that reached the backend").hasSize((int) listed.stream()
+          .filter(uri -> List.of(RecordingMcpServer.README_URI, RecordingMcpServer.VAULT_URI).contains(uri)).count());
+    }
+
+    String readBody(String uri) {
+      return "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"resources/read\",\"params\":{\"uri\":\"" + uri + "\"}}";
     }
 
     @Test
