@@ -377,6 +377,36 @@ class PolicyEnforcementTest {
       return "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"resources/read\",\"params\":{\"uri\":\"" + uri + "\"}}";
     }
 
+    @ParameterizedTest(name = "{0} {1} like {2}")
+    @CsvSource({
+        "ref/prompt,   internal-review,  no-such-prompt",
+        "ref/resource, secret://vault/key, file:///no/such/file"})
+    void aViewerCompletingAHiddenRefGetsByteForByteTheAnswerToAnUnknownOne(String type, String hidden, String unknown)
+        throws Exception {
+      Caller viewer = as(VIEWER);
+
+      HttpResponse<String> toHidden = viewer.post(completeBody(type, hidden));
+      HttpResponse<String> toNothing = viewer.post(completeBody(type, unknown));
+
+      assertThat(toHidden.statusCode()).isEqualTo(toNothing.statusCode()).isEqualTo(200);
+      assertThat(toHidden.body().replace(hidden, "REF")).isEqualTo(toNothing.body().replace(unknown, "REF"));
+      assertThat(Caller.message(toHidden).has("error")).as(toHidden.body()).isTrue();
+      assertThat(forwarded()).as("only the unknown ref reached the backend").containsExactly("completion/complete");
+    }
+
+    @Test
+    void anEditorCompletesTheInternalPrompt() throws Exception {
+      HttpResponse<String> answer = as(EDITOR).post(completeBody("ref/prompt", "internal-review"));
+
+      assertThat(Caller.message(answer).at("/result/completion/values/0").asText()).as(answer.body()).isEqualTo("draft-one");
+    }
+
+    String completeBody(String type, String ref) {
+      String key = type.equals("ref/prompt") ? "name" : "uri";
+      return "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"completion/complete\",\"params\":{\"ref\":{\"type\":\"" + type
+          + "\",\"" + key + "\":\"" + ref + "\"},\"argument\":{\"name\":\"topic\",\"value\":\"draft\"}}}";
+    }
+
     @Test
     void anAdminReadsTheVault() throws Exception {
       JsonNode answer = as(ADMIN).request("resources/read", "{\"uri\":\"" + RecordingMcpServer.VAULT_URI + "\"}");
