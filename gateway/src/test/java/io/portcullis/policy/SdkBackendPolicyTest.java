@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Policy enforcement in front of a backend built with the TypeScript SDK's McpServer
@@ -108,6 +110,56 @@ class SdkBackendPolicyTest {
 
       assertThat(answer.at("/result/content/0/text").asText()).isEqualTo("user deleted");
       assertThat(forwarded()).contains("tools/call");
+    }
+  }
+
+  @Nested
+  class ResourceUrisAreDecidedInTheFormTheBackendReadsThem {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"VAULT://token", "Vault://token", "file:///public/../secret/a.txt", "file:///public/%2e%2e/secret/a.txt",
+        "file:/secret/a.txt", "file://localhost/secret/a.txt", "FILE:///secret/./a.txt"})
+    void anotherSpellingOfADeniedUriIsAnsweredLikeAnUnknownResourceAndNothingReachesTheBackend(String spelling) throws Exception {
+      Caller viewer = as(PolicyEnforcementTest.VIEWER);
+
+      JsonNode answer = viewer.request("resources/read", "{\"uri\":\"" + spelling + "\"}");
+
+      assertThat(answer.at("/error/code").asInt()).as("%s", answer).isEqualTo(-32002);
+      assertThat(answer.has("result")).isFalse();
+      assertThat(forwarded()).as("what reached the backend").isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"file:///public\\\\..\\\\secret/a.txt", "vault://tok\\ten", "file:///public/a.txt%"})
+    void aStringThatIsNoUriIsRefusedAsInvalidAndNothingReachesTheBackend(String spelling) throws Exception {
+      JsonNode answer = as(PolicyEnforcementTest.VIEWER).request("resources/read", "{\"uri\":\"" + spelling + "\"}");
+
+      assertThat(answer.at("/error/code").asInt()).as("%s", answer).isEqualTo(-32602);
+      assertThat(forwarded()).as("what reached the backend").isEmpty();
+    }
+
+    @Test
+    void anAllowedResourceSpelledAnotherWayIsReadAndTheBackendReceivesItsNormalForm() throws Exception {
+      JsonNode answer = as(PolicyEnforcementTest.VIEWER).request("resources/read", "{\"uri\":\"FILE:///public/./a.txt\"}");
+
+      assertThat(answer.at("/result/contents/0/text").asText()).as("%s", answer).isEqualTo("public a");
+      assertThat(received).filteredOn(m -> m.contains("resources/read")).singleElement().asString()
+          .contains("\"uri\":\"file:///public/a.txt\"");
+    }
+
+    @Test
+    void anAdminReadsTheVaultHoweverItIsSpelled() throws Exception {
+      JsonNode answer = as(PolicyEnforcementTest.ADMIN).request("resources/read", "{\"uri\":\"VAULT://token\"}");
+
+      assertThat(answer.at("/result/contents/0/text").asText()).as("%s", answer).isEqualTo("the vault token");
+    }
+
+    @Test
+    void theListAndTheReadAreDecidedAlike() throws Exception {
+      Caller viewer = as(PolicyEnforcementTest.VIEWER);
+
+      assertThat(viewer.names("resources/list", "resources", "uri")).containsExactly("file:///public/a.txt");
+      assertThat(viewer.request("resources/read", "{\"uri\":\"file:///public/a.txt\"}").at("/result/contents/0/text").asText())
+          .isEqualTo("public a");
     }
   }
 }
