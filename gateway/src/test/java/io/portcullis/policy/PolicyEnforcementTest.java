@@ -128,12 +128,14 @@ class PolicyEnforcementTest {
         """.formatted(staticTokens(), policySection, backend.url()));
   }
 
+  /** The embedded engine on {@code directory}, with a timeout no shared machine's load reaches (these tests are not about time). */
   static String embeddedPolicy(Path directory, boolean enforce) {
     return """
         policy:
           directory: "%s"
           opaBinary: "%s"
           watch: false
+          timeout: 10s
           enforce: %s
           toolAccess:
             - {backend: recorder, tools: inspect, access: read}

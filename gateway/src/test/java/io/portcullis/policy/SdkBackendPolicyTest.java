@@ -52,6 +52,7 @@ class SdkBackendPolicyTest {
           directory: "%s"
           opaBinary: "%s"
           watch: false
+          timeout: 10s
           toolAccess:
             - {backend: crm, tools: "*delete*", access: destructive}
         backends:
