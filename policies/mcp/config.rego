@@ -124,7 +124,7 @@ _rule_problems(list, rule) := problems if {
 	is_object(rule)
 	problems := {problem |
 		some found in [
-			_unknown_keys(list, rule), _bad_lists(rule), _bad_values(rule), _bad_globs(rule),
+			_unknown_keys(list, rule), _bad_lists(rule), _bad_values(rule), _bad_globs(rule), _unmatchable_names(rule),
 			_bad_text(rule), _bad_selectors(rule), _bad_scopes(list, rule),
 		]
 		some problem in found
@@ -173,6 +173,16 @@ _valid_glob(pattern) if {
 
 # The pattern without escaped backslashes and escaped brackets.
 _unescaped(pattern) := replace(replace(replace(replace(replace(pattern, "\\\\", ""), "\\{", ""), "\\}", ""), "\\[", ""), "\\]", "")
+
+# names on a rule only for resources and templates, which names never match (rules.rego): an
+# error, not a rule that silently does nothing.
+_unmatchable_names(rule) := {".names never matches a resource or resource template: select them by uris" |
+	_ = rule.names
+	_string_list(rule.kinds)
+	every kind in as_list(rule.kinds) {
+		kind in {"resource", "resource_template"}
+	}
+}
 
 _bad_text(rule) := {concat("", [".", key, " must be a string"]) |
 	some key in {"id", "reason"}

@@ -136,6 +136,19 @@ test_invalid_glob_patterns_are_errors if {
 	}
 }
 
+test_names_on_a_rule_only_for_resources_or_templates_is_an_error if {
+	errors_for({"deny": [
+		{"kinds": "resource", "names": "secret-*"},
+		{"kinds": ["resource", "resource_template"], "names": ["a", "b"]},
+		{"kinds": ["resource", "prompt"], "names": "internal-*"},
+		{"names": "secret-*"},
+		{"kinds": "resource", "uris": "vault://*"},
+	]}) == {
+		"data.portcullis.deny[0].names never matches a resource or resource template: select them by uris",
+		"data.portcullis.deny[1].names never matches a resource or resource template: select them by uris",
+	}
+}
+
 test_an_invalid_glob_in_a_deny_rule_denies_everything if {
 	d := authz.decision with input as call(admin, tool("a__b", "read"))
 		with data.portcullis as config({"deny": [{"names": "a__["}]})

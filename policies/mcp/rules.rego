@@ -20,9 +20,18 @@ _target_selected(rule) if {
 	_one_of(rule, "kinds", input.target.kind)
 	_one_of(rule, "access", required_access)
 	_glob_any(rule, "backends", target_field("backend"))
-	_glob_any(rule, "names", target_field("name"))
+	_glob_any(rule, "names", _rule_name)
 	_glob_any(rule, "uris", target_field("uri"))
 }
+
+# The name a names selector matches: a tool's or a prompt's. Resources and templates are matched
+# by uri: a read or a completion carries only the uri, so their list items are not decided on a
+# name either (a name is a label its backend chose, not necessarily unique).
+default _rule_name := null
+
+_rule_name := target_field("name") if input.target.kind in _named_kinds
+
+_named_kinds := {"tool", "prompt"}
 
 _one_of(rule, key, _) if not _has(rule, key)
 

@@ -141,7 +141,6 @@ test_target_selectors if {
 		{"kinds": ["tool", "resource"]},
 		{"access": "read"},
 		{"backends": "fil*"},
-		{"names": ["readme"]},
 		{"uris": "file:///docs/*"},
 		{"kinds": "resource", "backends": "files", "uris": "*.md", "access": ["read"]},
 	] {
@@ -152,12 +151,23 @@ test_target_selectors if {
 		{"access": "write"},
 		{"backends": ["github"]},
 		{"names": "other"},
+		{"names": "*"},
 		{"uris": "https://*"},
 		{"kinds": "resource", "backends": "github"},
 		"not an object",
 	] {
 		not authz.applies(rule) with input as inp
 	}
+}
+
+test_a_names_selector_matches_tools_and_prompts_never_resources_or_templates if {
+	authz.applies({"names": "a__*"}) with input as call(viewer, tool("a__b", "read"))
+	authz.applies({"names": "review"}) with input as request("prompts/get", viewer, prompt("review"))
+	every target in [resource("file:///README.md"), template("logs")] {
+		target.name != null
+		not authz.applies({"names": "*"}) with input as request("resources/read", viewer, target)
+	}
+	not authz.applies({"names": "*"}) with input as request("resources/list", viewer, resource("file:///README.md"))
 }
 
 test_a_uris_selector_never_matches_a_tool if {

@@ -19,7 +19,7 @@ session_actions := {
 # Methods decided on a target, with the target kinds each accepts. The list methods are
 # decided per item (action = the list method); without a target they are a session action.
 # resources/subscribe is decided like resources/read, completion/complete like a read of its
-# ref (a prompt, or a resource template).
+# ref (a prompt, a resource, or a resource template).
 action_kinds := {
 	"tools/call": {"tool"},
 	"tools/list": {"tool"},

@@ -92,6 +92,12 @@ final class ConfigValidator {
       }
       if (o.tools() == null || o.tools().isBlank()) {
         problems.add(at + ".tools: required, a glob on tool names such as delete_*");
+      } else {
+        try {
+          io.portcullis.policy.Glob.of(o.tools());
+        } catch (IllegalArgumentException e) {
+          problems.add(at + ".tools: " + e.getMessage());
+        }
       }
       if (o.backend() != null && !backendNames.contains(o.backend())) {
         problems.add(at + ".backend: no backend is named '" + o.backend() + "'");

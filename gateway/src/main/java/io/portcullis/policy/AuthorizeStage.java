@@ -71,16 +71,11 @@ public final class AuthorizeStage implements Stage {
     Route route = exchange.route();
     return switch (request.method()) {
       case "tools/call" -> authorizeToolCall(exchange, request, params, route);
-      case "resources/read", "resources/subscribe", "resources/unsubscribe" -> authorize(exchange, request,
-          PolicyInputs.of(exchange, request.method(),
-              PolicyInputs.resourceTarget("resource", route.target(), route.upstreamTarget(), null, route.backend()), null),
-          "resources/list", JsonRpcErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + route.target());
-      case "prompts/get" -> authorize(exchange, request,
-          PolicyInputs.of(exchange, request.method(), PolicyInputs.promptTarget(route.target(), route.backend(), route.upstreamTarget()),
-              params.get("arguments")),
-          "prompts/list", JsonRpcErrorCodes.INVALID_PARAMS, "Unknown prompt: " + route.target());
-      case "completion/complete" -> authorize(exchange, request,
-          PolicyInputs.of(exchange, request.method(), completionTarget(params.path("ref"), route), null), null, 0, null);
+      case "resources/read", "resources/subscribe", "resources/unsubscribe" -> authorizeResource(exchange, request, route, "resource");
+      case "prompts/get" -> authorizePrompt(exchange, request, route, params.get("arguments"));
+      case "completion/complete" -> !"ref/resource".equals(params.path("ref").path("type").asText())
+          ? authorizePrompt(exchange, request, route, null)
+          : authorizeResource(exchange, request, route, route.target().contains("{") ? "resource_template" : "resource");
       case "tools/list", "resources/list", "resources/templates/list", "prompts/list" ->
           Future.succeededFuture(exchange.withReplyFilter(reply -> Replies.rewritingResponse(vertx, reply,
               response -> lists.filter(exchange, request.method(), response))));
@@ -88,12 +83,22 @@ public final class AuthorizeStage implements Stage {
     };
   }
 
-  /** What a completion is about: the prompt or the resource template its {@code ref} names. */
-  private static ObjectNode completionTarget(JsonNode ref, Route route) {
-    if ("ref/resource".equals(ref.path("type").asText())) {
-      return PolicyInputs.resourceTarget("resource_template", route.target(), route.upstreamTarget(), null, route.backend());
-    }
-    return PolicyInputs.promptTarget(route.target(), route.backend(), route.upstreamTarget());
+  /**
+   * A request about a resource ({@code kind} resource) or a resource template (a completion's ref
+   * with a '{'): one the principal may not list is answered like one that does not exist.
+   */
+  private Future<Exchange> authorizeResource(Exchange exchange, JsonRpcRequest request, Route route, String kind) {
+    return authorize(exchange, request,
+        PolicyInputs.of(exchange, request.method(), PolicyInputs.resourceTarget(kind, route.target(), route.upstreamTarget(), route.backend()), null),
+        kind.equals("resource") ? "resources/list" : "resources/templates/list",
+        JsonRpcErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + route.target());
+  }
+
+  /** prompts/get, or a completion of a prompt's argument: a prompt the principal may not list is answered like an unknown one. */
+  private Future<Exchange> authorizePrompt(Exchange exchange, JsonRpcRequest request, Route route, JsonNode arguments) {
+    return authorize(exchange, request,
+        PolicyInputs.of(exchange, request.method(), PolicyInputs.promptTarget(route.target(), route.backend(), route.upstreamTarget()), arguments),
+        "prompts/list", JsonRpcErrorCodes.INVALID_PARAMS, "Unknown prompt: " + route.target());
   }
 
   private Future<Exchange> authorizeToolCall(Exchange exchange, JsonRpcRequest request, ObjectNode params, Route route) {

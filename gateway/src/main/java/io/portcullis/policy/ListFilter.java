@@ -7,6 +7,7 @@ import io.portcullis.mcp.JsonRpcCodec;
 import io.portcullis.mcp.JsonRpcResponse;
 import io.portcullis.pipeline.Exchange;
 import io.portcullis.routing.Mounts;
+import io.portcullis.routing.ResourceUris;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,8 +92,8 @@ final class ListFilter {
         yield PolicyInputs.toolTarget(name, to.backend(), to.upstream(), toolAccess.classify(to.backend(), to.upstream(), item),
             item.get("annotations"));
       }
-      case "resources/list" -> resource("resource", item.path("uri").asText(null), name);
-      case "resources/templates/list" -> resource("resource_template", item.path("uriTemplate").asText(null), name);
+      case "resources/list" -> resource("resource", item.path("uri").asText(null));
+      case "resources/templates/list" -> resource("resource_template", item.path("uriTemplate").asText(null));
       default -> {
         Mounts.Target to = mounts.resolveName(name).orElse(new Mounts.Target(null, name));
         yield PolicyInputs.promptTarget(name, to.backend(), to.upstream());
@@ -100,8 +101,17 @@ final class ListFilter {
     };
   }
 
-  private ObjectNode resource(String kind, String uri, String name) {
+  /** A resource is decided in the normal form its read would be decided in (a template, or a URI that is none, as it is). */
+  private ObjectNode resource(String kind, String uri) {
     Mounts.Target to = mounts.resolveUri(uri).orElse(new Mounts.Target(null, uri));
-    return PolicyInputs.resourceTarget(kind, uri, to.upstream(), name, to.backend());
+    if (kind.equals("resource") && to.backend() != null) {
+      try {
+        to = new Mounts.Target(to.backend(), ResourceUris.normalize(to.upstream()));
+      } catch (IllegalArgumentException e) {
+        // Its read would be refused: decided on the URI as listed, which is all policy can see.
+      }
+    }
+    String exposed = to.backend() == null ? uri : mounts.exposeUri(to.backend(), to.upstream());
+    return PolicyInputs.resourceTarget(kind, exposed, to.upstream(), to.backend());
   }
 }

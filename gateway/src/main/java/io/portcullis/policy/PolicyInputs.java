@@ -61,15 +61,16 @@ public final class PolicyInputs {
     return target;
   }
 
-  /** A resource or resource template: {@code uri} as the client names it, {@code upstreamUri} as its backend does. */
-  public static ObjectNode resourceTarget(String kind, String uri, String upstreamUri, String name, String backend) {
+  /**
+   * A resource or resource template: {@code uri} as the client names it, {@code upstreamUri} as
+   * its backend does. No name: a read carries only the URI, so a list item named by its backend
+   * and the read of it would be decided on different targets.
+   */
+  public static ObjectNode resourceTarget(String kind, String uri, String upstreamUri, String backend) {
     ObjectNode target = JsonRpcCodec.object().put("kind", kind).put("backend", backend);
     if (uri != null) {
       target.put("uri", uri);
       target.put("upstream_uri", upstreamUri == null ? uri : upstreamUri);
-    }
-    if (name != null) {
-      target.put("name", name).put("upstream_name", name);
     }
     return target;
   }

@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * evaluates on its own thread, an event loop included (microseconds); a caller that finds none
  * waits for one on a worker thread, never on the event loop, and the pool grows in the
  * background, up to {@code maxInstances}, to the concurrency it sees (at most one per event loop
- * in steady state, since an evaluation never yields its thread).
+ * in steady state, since an evaluation never yields its thread). Evaluation cannot be
+ * interrupted, so a slow one holds its thread until it ends; its answer is then discarded as an
+ * error if it came after the timeout.
  */
 final class WasmInstancePool {
   private static final Logger LOG = LoggerFactory.getLogger(WasmInstancePool.class);
@@ -43,10 +45,12 @@ final class WasmInstancePool {
   private final AtomicBoolean growing = new AtomicBoolean();
   private final int decisionEntrypoint;
   private final int decisionsEntrypoint;
+  private final String probe;
   private volatile boolean closed;
 
-  private WasmInstancePool(Vertx vertx, WasmBundle bundle, int maxInstances, OpaPolicy first) {
+  private WasmInstancePool(Vertx vertx, WasmBundle bundle, int maxInstances, OpaPolicy first, String probe) {
     this.vertx = vertx;
+    this.probe = probe;
     this.builder = vertx.createSharedWorkerExecutor("portcullis-policy-instances", 1);
     this.current = new Generation(0, bundle);
     generationOf.put(first, 0);
@@ -70,13 +74,12 @@ final class WasmInstancePool {
     }
     WasmInstancePool pool;
     try {
-      pool = new WasmInstancePool(vertx, bundle, maxInstances, first);
+      pool = new WasmInstancePool(vertx, bundle, maxInstances, first, probe);
     } catch (IllegalArgumentException e) {
       throw new PolicyLoadException("the built policy " + bundle.revision() + " lacks an entrypoint: " + e.getMessage(), e);
     }
     try {
-      first.entrypoint(pool.decisionEntrypoint).evaluate(probe);
-      first.entrypoint(pool.decisionsEntrypoint).evaluate("{\"items\":[" + probe + "]}");
+      pool.probe(first);
     } catch (RuntimeException e) {
       throw new PolicyLoadException("the policy " + bundle.revision() + " fails its test evaluation: " + e.getMessage(), e);
     }
@@ -95,7 +98,7 @@ final class WasmInstancePool {
    * Returns false when no instance became idle in time (the caller then builds afresh); throws
    * {@link PolicyLoadException} when the new data fails the test evaluation (nothing changes).
    */
-  boolean replaceData(WasmBundle next, String probe) {
+  boolean replaceData(WasmBundle next) {
     OpaPolicy trial;
     try {
       trial = idle.pollFirst(200, TimeUnit.MILLISECONDS);
@@ -109,8 +112,7 @@ final class WasmInstancePool {
     Generation now = current;
     try {
       trial.data(next.data());
-      trial.entrypoint(decisionEntrypoint).evaluate(probe);
-      trial.entrypoint(decisionsEntrypoint).evaluate("{\"items\":[" + probe + "]}");
+      probe(trial);
     } catch (RuntimeException e) {
       trial.data(now.bundle().data());
       idle.offerFirst(trial);
@@ -138,11 +140,12 @@ final class WasmInstancePool {
   }
 
   private Future<String> evaluate(int entrypoint, String input, Duration timeout) {
+    long started = System.nanoTime();
     OpaPolicy policy = idle.pollFirst();
     if (policy != null) {
       try {
-        return Future.succeededFuture(run(policy, entrypoint, input));
-      } catch (RuntimeException e) {
+        return Future.succeededFuture(inTime(run(policy, entrypoint, input), started, timeout));
+      } catch (RuntimeException | TimeoutException e) {
         return Future.failedFuture(e);
       }
     }
@@ -152,8 +155,21 @@ final class WasmInstancePool {
       if (lent == null) {
         throw new TimeoutException("no policy instance was free within " + timeout.toMillis() + " ms");
       }
-      return run(lent, entrypoint, input);
+      return inTime(run(lent, entrypoint, input), started, timeout);
     }, false);
+  }
+
+  /**
+   * The result of an evaluation that ended within {@code timeout} of {@code started}. A later one
+   * does not count, whatever it says: the timeout bounds the whole decision, a wait for an
+   * instance included, and a decision past it is an error (a deny), as an OPA server's would be.
+   */
+  private static String inTime(String result, long started, Duration timeout) throws TimeoutException {
+    long took = System.nanoTime() - started;
+    if (took > timeout.toNanos()) {
+      throw new TimeoutException("the policy took " + took / 1_000_000 + " ms to decide, over its timeout of " + timeout.toMillis() + " ms");
+    }
+    return result;
   }
 
   private String run(OpaPolicy policy, int entrypoint, String input) {
@@ -191,6 +207,8 @@ final class WasmInstancePool {
       while (!closed && instances.get() < goal) {
         Generation now = current;
         OpaPolicy built = instance(now.bundle());
+        // Warmed before it is lent: its first decision must not pay the warm-up against the timeout.
+        probe(built);
         generationOf.put(built, now.number());
         instances.incrementAndGet();
         idle.offerLast(built);
@@ -212,6 +230,12 @@ final class WasmInstancePool {
   void close() {
     closed = true;
     builder.close();
+  }
+
+  /** Evaluates the probe input on both entrypoints (a test of the policy, and a warm-up of the instance). */
+  private void probe(OpaPolicy policy) {
+    policy.entrypoint(decisionEntrypoint).evaluate(probe);
+    policy.entrypoint(decisionsEntrypoint).evaluate("{\"items\":[" + probe + "]}");
   }
 
   private static OpaPolicy instance(WasmBundle bundle) {

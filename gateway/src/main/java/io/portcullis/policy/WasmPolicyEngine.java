@@ -57,7 +57,8 @@ public final class WasmPolicyEngine implements PolicyEngine {
   /**
    * @param directory    the policy directory (Rego and data files)
    * @param opaBinary    the {@code opa} that builds it (see {@link OpaBinary#locate})
-   * @param timeout      how long a decision may wait for a free policy instance
+   * @param timeout      how long a decision may take, waiting for a free policy instance included;
+   *                     one that takes longer is an error, whatever the policy answered
    * @param watch        whether to reload when the directory's files change
    * @param cacheDir     where built bundles are kept by content hash
    * @param maxInstances the most policy instances kept (one per event loop suffices)
@@ -297,7 +298,7 @@ public final class WasmPolicyEngine implements PolicyEngine {
     }
     if (old != null && java.util.Arrays.equals(old.bundle().wasm(), bundle.wasm())) {
       String replaced = old.bundle().revision();
-      if (old.replaceData(bundle, PROBE)) {
+      if (old.replaceData(bundle)) {
         lastError = null;
         LOG.info("policy data reloaded from {}: revision {} replaces {}", directory.root(), bundle.revision(), replaced);
         return null;

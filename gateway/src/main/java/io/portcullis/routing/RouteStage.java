@@ -19,7 +19,8 @@ import java.util.Set;
  * Picks the backend a request goes to from the name it uses: a tool or prompt by its prefixed
  * name, a resource by its mapped URI, a completion by what its {@code ref} names. The request is
  * rewritten to the backend's own name or URI; its arguments stay the very object policy decides
- * on. Lists, initialize and messages for every backend get {@link Route#ALL}. A name that leads
+ * on. A resource URI is routed, decided on and forwarded in its normal form ({@link ResourceUris}).
+ * Lists, initialize and messages for every backend get {@link Route#ALL}. A name that leads
  * to no backend of the session is answered like an unknown tool, prompt or resource.
  */
 public final class RouteStage implements Stage {
@@ -87,11 +88,21 @@ public final class RouteStage implements Stage {
       return Future.failedFuture(invalid(request, "Invalid params: '" + field + "' is required"));
     }
     Optional<Mounts.Target> target = mounts.resolveUri(uri);
+    if (target.isPresent() && !(holder != params && uri.contains("{"))) {
+      // Routed, decided and forwarded in normal form (a completion's URI template is no URI).
+      try {
+        String upstream = ResourceUris.normalize(target.get().upstream());
+        target = Optional.of(new Mounts.Target(target.get().backend(), upstream)).filter(t -> mounts.uriReachable(t.backend(), upstream));
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(invalid(request, "Invalid params: '" + field + "' is not a URI: " + e.getMessage()));
+      }
+    }
     if (target.isEmpty()) {
       return Future.failedFuture(GatewayException.jsonRpc(Failure.UNKNOWN_TARGET,
           JsonRpcError.of(JsonRpcErrorCodes.RESOURCE_NOT_FOUND, "Resource not found: " + uri), request.id()));
     }
-    return Future.succeededFuture(routed(exchange, request, params, holder, field, uri, target.get()));
+    return Future.succeededFuture(routed(exchange, request, params, holder, field,
+        mounts.exposeUri(target.get().backend(), target.get().upstream()), target.get()));
   }
 
   /**
@@ -101,7 +112,7 @@ public final class RouteStage implements Stage {
   private static Exchange routed(Exchange exchange, JsonRpcRequest request, ObjectNode params, ObjectNode holder,
       String field, String exposed, Mounts.Target target) {
     Route route = new Route(target.backend(), exposed, target.upstream());
-    if (exposed.equals(target.upstream())) {
+    if (holder.get(field).asText().equals(target.upstream())) {
       return exchange.withRoute(route, request);
     }
     ObjectNode rewrittenHolder = JsonRpcCodec.object();

@@ -370,6 +370,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aToolAccessOverrideWhoseToolsAreNotAGlobIsAProblemAtItsPath() {
+      assertThat(problemsOf("""
+          policy:
+            toolAccess:
+              - {tools: "delete_*", access: destructive}
+              - {tools: "[a-", access: read}
+          """ + ONE_HTTP_BACKEND)).containsExactly(
+              "policy.toolAccess[1].tools: invalid glob \"[a-\": '[' is not closed");
+    }
+
+    @Test
     void everyBackendProblemIsReportedTogetherWithItsPath() {
       List<String> problems = problemsOf("""
           backends:

@@ -51,7 +51,8 @@ class PolicyEnforcementTest {
 
   /**
    * The default roles, plus: nobody ever calls purge; the vault resource is for admins only;
-   * viewers do not get internal prompts; refund needs the payments:refund scope.
+   * viewers do not get internal prompts; refund needs the payments:refund scope. The rule naming
+   * readme applies to no resource: resources are matched by uri, never by name.
    */
   static final String DATA = """
       {"portcullis": {
@@ -60,7 +61,8 @@ class PolicyEnforcementTest {
         "deny": [
           {"id": "never-purge", "names": "purge", "reason": "nothing is ever purged through the gateway"},
           {"id": "vault-admins-only", "kinds": "resource", "uris": "secret://*", "except": {"roles": "admin"}},
-          {"id": "no-internal-prompts-for-viewers", "kinds": "prompt", "names": "internal-*", "who": {"roles": "viewer"}}
+          {"id": "no-internal-prompts-for-viewers", "kinds": "prompt", "names": "internal-*", "who": {"roles": "viewer"}},
+          {"id": "no-readme-by-name-for-editors", "names": "readme", "who": {"roles": "editor"}}
         ],
         "require_scopes": [
           {"id": "refund-scope", "names": "refund", "scopes": "payments:refund"}
@@ -126,12 +128,14 @@ class PolicyEnforcementTest {
         """.formatted(staticTokens(), policySection, backend.url()));
   }
 
+  /** The embedded engine on {@code directory}, with a timeout no shared machine's load reaches (these tests are not about time). */
   static String embeddedPolicy(Path directory, boolean enforce) {
     return """
         policy:
           directory: "%s"
           opaBinary: "%s"
           watch: false
+          timeout: 10s
           enforce: %s
           toolAccess:
             - {backend: recorder, tools: inspect, access: read}
@@ -163,7 +167,12 @@ class PolicyEnforcementTest {
 
   /** The JSON-RPC methods that reached the backend since the last reset, apart from session set-up. */
   List<String> forwarded() {
-    return backend.methods().stream().filter(m -> !m.equals("initialize") && !m.equals("notifications/initialized")).toList();
+    return afterSetUp(backend.methods());
+  }
+
+  /** {@code methods} without those that set a session up (initialize, notifications/initialized). */
+  static List<String> afterSetUp(List<String> methods) {
+    return methods.stream().filter(m -> !m.equals("initialize") && !m.equals("notifications/initialized")).toList();
   }
 
   /** The tools whose tools/call reached the backend since the last reset, in order. */
@@ -343,6 +352,61 @@ class PolicyEnforcementTest {
       assertThat(answer.get("error").get("code").asInt()).isEqualTo(-32002);
       assertThat(answer.get("error").get("message").asText()).isEqualTo("Resource not found: " + RecordingMcpServer.VAULT_URI);
       assertThat(forwarded()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"viewer", "editor", "admin", "roleless"})
+    void aResourceIsReadableExactlyWhenItIsListedAndOtherwiseAnsweredLikeAnUnknownOne(String who) throws Exception {
+      Caller caller = as(token(who));
+      List<String> listed = caller.names("resources/list", "resources", "uri");
+      String unknown = caller.post(readBody("file:///no/such/resource")).body().replace("file:///no/such/resource", "URI");
+      backend.reset();
+
+      for (String uri : List.of(RecordingMcpServer.README_URI, RecordingMcpServer.VAULT_URI)) {
+        HttpResponse<String> read = caller.post(readBody(uri));
+        if (listed.contains(uri)) {
+          assertThat(Caller.message(read).at("/result/contents/0/text").asText()).as("%s reading %s", who, uri)
+              .isEqualTo("contents of " + uri);
+        } else {
+          assertThat(read.body().replace(uri, "URI")).as("%s reading %s, absent from its list", who, uri).isEqualTo(unknown);
+        }
+      }
+      assertThat(forwarded()).as("reads that reached the backend").hasSize((int) listed.stream()
+          .filter(uri -> List.of(RecordingMcpServer.README_URI, RecordingMcpServer.VAULT_URI).contains(uri)).count());
+    }
+
+    String readBody(String uri) {
+      return "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"resources/read\",\"params\":{\"uri\":\"" + uri + "\"}}";
+    }
+
+    @ParameterizedTest(name = "{0} {1} like {2}")
+    @CsvSource({
+        "ref/prompt,   internal-review,  no-such-prompt",
+        "ref/resource, secret://vault/key, file:///no/such/file"})
+    void aViewerCompletingAHiddenRefGetsByteForByteTheAnswerToAnUnknownOne(String type, String hidden, String unknown)
+        throws Exception {
+      Caller viewer = as(VIEWER);
+
+      HttpResponse<String> toHidden = viewer.post(completeBody(type, hidden));
+      HttpResponse<String> toNothing = viewer.post(completeBody(type, unknown));
+
+      assertThat(toHidden.statusCode()).isEqualTo(toNothing.statusCode()).isEqualTo(200);
+      assertThat(toHidden.body().replace(hidden, "REF")).isEqualTo(toNothing.body().replace(unknown, "REF"));
+      assertThat(Caller.message(toHidden).has("error")).as(toHidden.body()).isTrue();
+      assertThat(forwarded()).as("only the unknown ref reached the backend").containsExactly("completion/complete");
+    }
+
+    @Test
+    void anEditorCompletesTheInternalPrompt() throws Exception {
+      HttpResponse<String> answer = as(EDITOR).post(completeBody("ref/prompt", "internal-review"));
+
+      assertThat(Caller.message(answer).at("/result/completion/values/0").asText()).as(answer.body()).isEqualTo("draft-one");
+    }
+
+    String completeBody(String type, String ref) {
+      String key = type.equals("ref/prompt") ? "name" : "uri";
+      return "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"completion/complete\",\"params\":{\"ref\":{\"type\":\"" + type
+          + "\",\"" + key + "\":\"" + ref + "\"},\"argument\":{\"name\":\"topic\",\"value\":\"draft\"}}}";
     }
 
     @Test

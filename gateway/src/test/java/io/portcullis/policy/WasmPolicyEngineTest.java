@@ -356,6 +356,31 @@ class WasmPolicyEngineTest {
     }
 
     @Test
+    void anAllowThatCameAfterTheTimeoutIsAnErrorAndSoIsEveryItemOfAList() throws Exception {
+      // Allows a tool call after counting through a long range: far longer than 50 ms.
+      Path slow = PolicyDirs.withRego(tmp, "slow", rego("""
+          default decision := {"allow": false, "reasons": ["not a tool call"]}
+          decision := {"allow": true, "reasons": ["counted"]} if {
+          	input.action == "tools/call"
+          	count([x | some x in numbers.range(1, 300000); x % 7 == 0]) > 0
+          }
+          """));
+      WasmPolicyEngine patient = new WasmPolicyEngine(vertx, slow, PolicyDirs.opa(), Duration.ofSeconds(30), false, tmp.resolve("cache"), 4, 0);
+      WasmPolicyEngine hurried = new WasmPolicyEngine(vertx, slow, PolicyDirs.opa(), Duration.ofMillis(50), false, tmp.resolve("cache"), 4, 0);
+      engines.addAll(List.of(patient, hurried));
+      patient.start().await(60, TimeUnit.SECONDS);
+      hurried.start().await(60, TimeUnit.SECONDS);
+      assertThat(patient.decide(viewerCallsWriteTool()).await(60, TimeUnit.SECONDS).outcome()).isEqualTo(Decision.Outcome.ALLOW);
+
+      Decision late = hurried.decide(viewerCallsWriteTool()).await(60, TimeUnit.SECONDS);
+      List<Decision> lateList = hurried.decideAll(List.of(viewerCallsWriteTool(), ping())).await(60, TimeUnit.SECONDS);
+
+      assertThat(late.outcome()).isEqualTo(Decision.Outcome.ERROR);
+      assertThat(late.reasons()).singleElement().asString().contains("over its timeout of 50 ms");
+      assertThat(lateList).extracting(Decision::outcome).containsExactly(Decision.Outcome.ERROR, Decision.Outcome.ERROR);
+    }
+
+    @Test
     void aDecisionOffTheEventLoopIsMadeOnTheCallersThread() throws Exception {
       WasmPolicyEngine engine = started(PolicyDirs.fixtureCopy(tmp), false);
 

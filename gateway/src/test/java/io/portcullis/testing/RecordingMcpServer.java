@@ -28,8 +28,10 @@ import java.util.function.Predicate;
  * destructiveHint false: write), {@code purge} and {@code inspect} (no annotations: destructive by
  * the specification's defaults). Resources {@value #README_URI} and {@value #VAULT_URI} (any other
  * URI is -32002 Resource not found), prompts {@code greeting} and {@code internal-review} (any
- * other name is -32602 Unknown prompt). GET opens an SSE stream (unless {@link #offerStreams}
- * says otherwise); {@link #pushToStreams} sends on every open one. {@link #admitOnly} makes it a protected resource that answers 401 to requests
+ * other name is -32602 Unknown prompt), and completion/complete of any argument of those (two
+ * values, {@code <value>-one} and {@code <value>-two}; an unknown ref is answered as reading or
+ * getting it is). GET opens an SSE stream (unless {@link #offerStreams} says otherwise);
+ * {@link #pushToStreams} sends on every open one. {@link #admitOnly} makes it a protected resource that answers 401 to requests
  * whose headers it does not accept.
  */
 public final class RecordingMcpServer implements AutoCloseable {
@@ -203,6 +205,7 @@ public final class RecordingMcpServer implements AutoCloseable {
       case "prompts/list" -> json(response, id, new JsonObject().put("prompts", new JsonArray(
           PROMPTS.stream().map(name -> new JsonObject().put("name", name)).toList())));
       case "prompts/get" -> getPrompt(id, params.getString("name", ""), response);
+      case "completion/complete" -> complete(id, params, response);
       default -> response.putHeader("Content-Type", "application/json").end(new JsonObject().put("jsonrpc", "2.0").put("id", id)
           .put("error", new JsonObject().put("code", -32601).put("message", "Method not found")).encode());
     }
@@ -291,6 +294,20 @@ public final class RecordingMcpServer implements AutoCloseable {
     }
     json(response, id, new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("role", "user")
         .put("content", new JsonObject().put("type", "text").put("text", "prompt " + name)))));
+  }
+
+  /** Completes any argument of a known prompt or resource with two values; an unknown one is answered as reading it is. */
+  private static void complete(Object id, JsonObject params, HttpServerResponse response) {
+    JsonObject ref = params.getJsonObject("ref", new JsonObject());
+    if ("ref/resource".equals(ref.getString("type")) && !List.of(README_URI, VAULT_URI).contains(ref.getString("uri", ""))) {
+      error(response, id, -32002, "Resource not found: " + ref.getString("uri", ""));
+    } else if ("ref/prompt".equals(ref.getString("type")) && !PROMPTS.contains(ref.getString("name", ""))) {
+      error(response, id, -32602, "Unknown prompt: " + ref.getString("name", ""));
+    } else {
+      String value = params.getJsonObject("argument", new JsonObject()).getString("value", "");
+      json(response, id, new JsonObject().put("completion", new JsonObject()
+          .put("values", new JsonArray().add(value + "-one").add(value + "-two")).put("total", 2).put("hasMore", false)));
+    }
   }
 
   private static void error(HttpServerResponse response, Object id, int code, String message) {

@@ -26,14 +26,16 @@ public final class RunningGateway implements AutoCloseable {
   /**
    * Starts a gateway from YAML, which should set {@code server.port: 0}. A configuration without
    * an {@code auth:} section gets anonymous access as an admin, and one without a {@code policy:}
-   * section the repository's default policy, and one without an {@code audit:} section an audit
-   * log in a fresh temporary folder: tests of transport and routing are not about credentials,
-   * policy or audit; tests of those configure them.
+   * section the repository's default policy (with a decision timeout of 10 s, not 100 ms: a
+   * decision past its timeout is refused, and on a machine shared by parallel builds a tenth of a
+   * second is a timing assertion these tests are not about), and one without an {@code audit:}
+   * section an audit log in a fresh temporary folder: tests of transport and routing are not
+   * about credentials, policy or audit; tests of those configure them.
    */
   public static RunningGateway start(String yaml) throws Exception {
     String effective = yaml.contains("auth:") ? yaml : yaml + "\nauth: {anonymous: {enabled: true, subject: tester, roles: [admin]}}\n";
     effective = effective.contains("policy:") ? effective
-        : effective + "\npolicy: {directory: \"" + POLICIES + "\", watch: false}\n";
+        : effective + "\npolicy: {directory: \"" + POLICIES + "\", watch: false, timeout: 10s}\n";
     effective = effective.contains("audit:") ? effective
         : effective + "\naudit: {directory: \"" + java.nio.file.Files.createTempDirectory("portcullis-audit") + "\", fsync: never}\n";
     PortcullisConfig config = new ConfigLoader().load(

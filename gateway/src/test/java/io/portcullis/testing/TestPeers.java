@@ -113,6 +113,21 @@ public final class TestPeers {
     return awaitLine(builder.start(), "LISTENING");
   }
 
+  /**
+   * Starts policy-server.mjs (the SDK's McpServer over Streamable HTTP, stateless) on a free port;
+   * returns the process once it listens ({@link #portOf} gives the port). Every JSON-RPC message it
+   * receives is added to {@code received}, as JSON text.
+   */
+  public static Process policyServer(List<String> received) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(node(), script("policy-server.mjs"));
+    builder.redirectError(ProcessBuilder.Redirect.DISCARD);
+    return awaitLine(builder.start(), "LISTENING", line -> {
+      if (line.startsWith("RECEIVED ")) {
+        received.add(line.substring("RECEIVED ".length()));
+      }
+    });
+  }
+
   /** The port a started conformance server printed. */
   public static int portOf(Process process) {
     return Integer.parseInt(LINES.get(process).replaceAll(".*LISTENING (\\d+).*", "$1"));
