@@ -62,7 +62,7 @@ class AuditSurvivesKillTest {
       Path config = Files.writeString(dir.resolve("portcullis.yaml"), """
           server: {port: 0}
           auth: {anonymous: {enabled: true, subject: load, roles: [admin]}}
-          policy: {directory: "%s", opaBinary: "%s", watch: false}
+          policy: {directory: "%s", opaBinary: "%s", watch: false, timeout: 10s}
           audit: {directory: "%s", fsync: always}
           backends:
             - name: recorder

@@ -57,6 +57,7 @@ class PolicyThroughGatewayTest {
           directory: "%s"
           opaBinary: "%s"
           watch: false
+          timeout: 10s
           toolAccess:
             - {backend: everything, tools: "%s", access: destructive}
         backends:

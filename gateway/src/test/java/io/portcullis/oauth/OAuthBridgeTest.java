@@ -61,7 +61,7 @@ class OAuthBridgeTest {
     }
     return """
         server: {port: 0}
-        policy: {directory: "%s", watch: false}
+        policy: {directory: "%s", watch: false, timeout: 10s}
         auth:
           allowPrivateTargets: true
           oauthServer:

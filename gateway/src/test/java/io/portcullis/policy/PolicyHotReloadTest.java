@@ -68,6 +68,7 @@ class PolicyHotReloadTest {
           directory: "%s"
           opaBinary: "%s"
           watch: true
+          timeout: 10s
         audit: {directory: "%s", fsync: never}
         backends:
           - name: recorder
