@@ -1,0 +1,149 @@
+package io.portcullis.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portcullis.Sha256;
+import io.portcullis.mcp.JsonRpcErrorCodes;
+import io.portcullis.testing.McpHttp;
+import io.portcullis.testing.RunningGateway;
+import io.portcullis.testing.TestPeers;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * MCP tasks through the gateway to server-everything over stdio, one process every session shares
+ * and whose task store answers anyone who names a task id: a task belongs to the caller that
+ * created it. Another caller can neither list it, nor get it, nor fetch its result, nor cancel it,
+ * and is answered exactly as for a task id that does not exist; its creator can, in any session.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TasksThroughGatewayTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String ALICE = "alice-token-0123456789abcdef";
+  static final String BOB = "bob-token-0123456789abcdef";
+
+  RunningGateway gateway;
+  McpHttp mcp;
+
+  @BeforeAll
+  void start() throws Exception {
+    gateway = RunningGateway.start("""
+        server: {port: 0}
+        auth:
+          providers:
+            - static:
+                tokens:
+                  - {sha256: "%s", subject: alice, roles: [editor]}
+                  - {sha256: "%s", subject: bob, roles: [editor]}
+        backends:
+          - name: everything
+            stdio:
+              command: %s
+        """.formatted(Sha256.hex(ALICE), Sha256.hex(BOB), JSON.writeValueAsString(TestPeers.serverEverythingStdio())));
+    mcp = new McpHttp(gateway.mcpUrl());
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    gateway.close();
+  }
+
+  @Test
+  void anotherCallerCanNeitherListNorGetNorFetchNorCancelATaskAndItsCreatorCan() throws Exception {
+    String alice = openSession(ALICE);
+    String bob = openSession(BOB);
+    String task = createResearchTask(ALICE, alice, "acme-merger");
+
+    assertThat(taskIds(call(BOB, bob, "tasks/list", "{}"))).doesNotContain(task);
+    JsonNode unknown = call(BOB, bob, "tasks/get", "{\"taskId\":\"no-such-task\"}");
+    assertThat(unknown.path("error").path("code").asInt()).isEqualTo(JsonRpcErrorCodes.INVALID_PARAMS);
+    for (String method : List.of("tasks/get", "tasks/result", "tasks/cancel")) {
+      JsonNode refused = call(BOB, bob, method, "{\"taskId\":\"" + task + "\"}");
+      assertThat(refused.has("result")).as(method + " answered Bob with " + refused).isFalse();
+      assertThat(refused.get("error")).as(method).isEqualTo(unknown.get("error"));
+    }
+    // Naming the task as a request's related task would put Bob's request in the task's message queue.
+    JsonNode related = call(BOB, bob, "tools/call", """
+        {"name":"echo","arguments":{"message":"hi"},"_meta":{"io.modelcontextprotocol/related-task":{"taskId":"%s"}}}"""
+        .formatted(task));
+    assertThat(related.get("error")).as("tools/call related to Alice's task").isEqualTo(unknown.get("error"));
+
+    assertThat(taskIds(call(ALICE, alice, "tasks/list", "{}"))).contains(task);
+    assertThat(call(ALICE, alice, "tasks/get", "{\"taskId\":\"" + task + "\"}").path("result").path("taskId").asText())
+        .isEqualTo(task);
+    // A new session of Alice's (her first one could have expired while the task ran) fetches the result.
+    String aliceAgain = openSession(ALICE);
+    JsonNode result = call(ALICE, aliceAgain, "tasks/result", "{\"taskId\":\"" + task + "\"}");
+    assertThat(result.path("result").path("content").path(0).path("text").asText())
+        .as("Bob's cancel must not have stopped it: %s", result).contains("acme-merger");
+
+    String second = createResearchTask(ALICE, alice, "second");
+    assertThat(call(ALICE, alice, "tasks/cancel", "{\"taskId\":\"" + second + "\"}").path("result").path("status").asText())
+        .isEqualTo("cancelled");
+  }
+
+  private String createResearchTask(String token, String session, String topic) throws Exception {
+    return createResearchTask(token, session, topic, false);
+  }
+
+  private String createResearchTask(String token, String session, String topic, boolean ambiguous) throws Exception {
+    JsonNode created = call(token, session, "tools/call", """
+        {"name":"simulate-research-query","arguments":{"topic":"%s","ambiguous":%s},"task":{"ttl":60000}}"""
+        .formatted(topic, ambiguous));
+    String task = created.path("result").path("task").path("taskId").asText(null);
+    assertThat(task).as("CreateTaskResult: %s", created).isNotNull();
+    return task;
+  }
+
+  private static List<String> taskIds(JsonNode list) {
+    assertThat(list.path("result").path("tasks").isArray()).as("tasks/list answered %s", list).isTrue();
+    List<String> ids = new ArrayList<>();
+    list.path("result").path("tasks").forEach(t -> ids.add(t.path("taskId").asText()));
+    return ids;
+  }
+
+  private String openSession(String token) throws Exception {
+    return openSession(token, "{}");
+  }
+
+  private String openSession(String token, String capabilities) throws Exception {
+    HttpResponse<String> init = mcp.post("""
+        {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":%s,
+         "clientInfo":{"name":"test","version":"1"}}}""".formatted(capabilities)).header("Authorization", "Bearer " + token).send();
+    assertThat(init.statusCode()).as(init.body()).isEqualTo(200);
+    String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
+    mcp.post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}").session(session)
+        .header("Authorization", "Bearer " + token).send();
+    return session;
+  }
+
+  private HttpResponse<String> post(String token, String session, int id, String method, String params) throws Exception {
+    return mcp.post("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + params + "}")
+        .session(session).header("Authorization", "Bearer " + token).send();
+  }
+
+  /** Sends a request and returns its response, whether it came as JSON or as the last message of an SSE stream. */
+  private JsonNode call(String token, String session, String method, String params) throws Exception {
+    HttpResponse<String> answer = post(token, session, 7, method, params);
+    assertThat(answer.statusCode()).as(method + ": " + answer.body()).isEqualTo(200);
+    if (answer.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
+      return JSON.readTree(answer.body());
+    }
+    JsonNode response = null;
+    for (String line : answer.body().split("\n")) {
+      if (line.startsWith("data: ") && JSON.readTree(line.substring(6)).has("id")
+          && JSON.readTree(line.substring(6)).path("id").asInt() == 7 && !JSON.readTree(line.substring(6)).has("method")) {
+        response = JSON.readTree(line.substring(6));
+      }
+    }
+    assertThat(response).as(method + " streamed no response: " + answer.body()).isNotNull();
+    return response;
+  }
+}
