@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class StdioBackend implements Backend {
   private static final Logger LOG = LoggerFactory.getLogger(StdioBackend.class);
   private static final long STABLE_RUN_MILLIS = 60_000;
+  private static final String TASK_STATUS = "notifications/tasks/status";
 
   private final Vertx vertx;
   private final String name;
@@ -234,11 +235,24 @@ public final class StdioBackend implements Backend {
    * session, so it can be relayed only when exactly one session has requests in flight: then it is
    * that session's, and goes on the stream of its latest request. When several sessions are
    * waiting the gateway cannot tell whose it is, and refuses it rather than show one client's
-   * request to another; it also refuses it for a client that did not declare the capability.
+   * request to another; it also refuses it for a client that did not declare the capability. A
+   * request about a task (input a task needs) goes on the stream of the tasks/result waiting for
+   * that task, which the gateway forwards only for the task's creator, and is refused when none
+   * waits.
    */
   private void relayServerRequest(JsonRpcRequest original, JsonRpcRequest forClient) {
     if (McpMethods.PING.equals(original.method())) {
       write(JsonRpcResponse.success(original.id(), JsonRpcCodec.object()));
+      return;
+    }
+    String task = TaskAccess.relatedTask(original.params());
+    if (task != null) {
+      InFlightRequests.Entry resultStream = inFlight.waitingForResultOf(task);
+      if (resultStream == null) {
+        refuse(original, "no client is waiting for the result of the task this request belongs to");
+      } else {
+        relay(original, forClient, (StdioUpstreamSession) resultStream.owner(), resultStream);
+      }
       return;
     }
     var waiting = inFlight.owners();
@@ -252,12 +266,17 @@ public final class StdioBackend implements Backend {
       return;
     }
     StdioUpstreamSession session = (StdioUpstreamSession) waiting.iterator().next();
+    relay(original, forClient, session, inFlight.latestOf(session));
+  }
+
+  /** Relays a backend request on the stream of {@code request}, a request of {@code session}'s, if its client can answer it. */
+  private void relay(JsonRpcRequest original, JsonRpcRequest forClient, StdioUpstreamSession session, InFlightRequests.Entry request) {
     if (!session.clientSupports(original.method())) {
       refuse(original, "the client did not declare the capability for " + original.method());
       return;
     }
     session.expectAnswer(forClient.id());
-    inFlight.latestOf(session).replies().offer(new Outbound(null, forClient));
+    request.replies().offer(new Outbound(null, forClient));
   }
 
   private void refuse(JsonRpcRequest original, String why) {
@@ -269,10 +288,23 @@ public final class StdioBackend implements Backend {
    * subscribed to that resource, and list changes (which say nothing about anyone's data) to all.
    * Anything else — log messages above all, which may carry another user's data — goes to a
    * session only when it can be nobody else's: the only session on the process, or the only one
-   * with requests in flight; otherwise it is dropped.
+   * with requests in flight; otherwise it is dropped. A notification about a task (its status,
+   * or naming it as its related task) goes only on the stream of a tasks/result waiting for that
+   * task: whoever else is waiting may not be its creator.
    */
   private void deliverNotification(JsonRpcNotification notification) {
     String method = notification.method();
+    String task = TASK_STATUS.equals(method) && notification.params() != null && notification.params().path("taskId").isTextual()
+        ? notification.params().get("taskId").asText() : TaskAccess.relatedTask(notification.params());
+    if (task != null) {
+      InFlightRequests.Entry resultStream = inFlight.waitingForResultOf(task);
+      if (resultStream != null) {
+        resultStream.replies().offer(new Outbound(null, notification));
+      } else {
+        LOG.debug("backend '{}': dropped {} about a task nobody is waiting on", name, method);
+      }
+      return;
+    }
     if (McpMethods.RESOURCES_UPDATED.equals(method)) {
       String uri = notification.params() == null ? null : notification.params().path("uri").asText(null);
       sessions.stream().filter(s -> s.isSubscribed(uri)).forEach(s -> s.push(notification));

@@ -62,7 +62,8 @@ final class StdioUpstreamSession implements UpstreamSession {
     return backend.whenReady().compose(ready -> backend.onContext(() -> {
       InFlightRequests inFlight = backend.inFlight();
       long upstreamId = inFlight.nextUpstreamId();
-      inFlight.add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies));
+      inFlight.add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies,
+          null, resultOfTask(request)));
       trackSubscription(request);
       silence.arm(upstreamId);
       return backend.write(backend.ids().requestToUpstream(request, upstreamId))
@@ -72,6 +73,12 @@ final class StdioUpstreamSession implements UpstreamSession {
           })
           .map(v -> new Reply(Reply.Mode.ADAPTIVE, replies, () -> abandoned(upstreamId)));
     })).recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e).withRequestId(request.id())));
+  }
+
+  /** The task a tasks/result waits for (a request the gateway forwards only for the task's creator), or null. */
+  private static String resultOfTask(JsonRpcRequest request) {
+    JsonNode taskId = request.params() == null ? null : request.params().get("taskId");
+    return "tasks/result".equals(request.method()) && taskId != null && taskId.isTextual() ? taskId.asText() : null;
   }
 
   private void trackSubscription(JsonRpcRequest request) {

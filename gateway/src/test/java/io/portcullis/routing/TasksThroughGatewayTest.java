@@ -89,6 +89,73 @@ class TasksThroughGatewayTest {
         .isEqualTo("cancelled");
   }
 
+  /**
+   * A task that needs input asks for it on its creator's tasks/result stream, even while another
+   * caller's session has a request waiting on the same process (so "the only session waiting"
+   * cannot tell whose the question is), and the answer reaches the task.
+   */
+  @Test
+  void theInputATaskNeedsIsAskedOnItsCreatorsResultStreamWhileAnotherCallerWaitsToo() throws Exception {
+    String alice = openSession(ALICE, "{\"elicitation\":{}}");
+    String bob = openSession(BOB, "{\"elicitation\":{}}");
+    HttpResponse<java.util.stream.Stream<String>> bobsGet = mcp.method("GET").header("Accept", "text/event-stream").session(bob)
+        .header("Authorization", "Bearer " + BOB).send(HttpResponse.BodyHandlers.ofLines());
+    assertThat(bobsGet.statusCode()).isEqualTo(200);
+    List<String> bobsStream = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> bobsGet.body().forEach(bobsStream::add), "bobs-get-stream");
+    reader.setDaemon(true);
+    reader.start();
+    var bobWaiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return post(BOB, bob, 9, "tools/call", "{\"name\":\"trigger-long-running-operation\",\"arguments\":{\"duration\":8,\"steps\":2}}")
+            .body();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    String task = createResearchTask(ALICE, alice, "tulips", true);
+    // Meanwhile the task's status ("multiple interpretations for tulips") is announced while Bob alone is waiting.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (!"input_required".equals(call(ALICE, alice, "tasks/get", "{\"taskId\":\"" + task + "\"}").path("result").path("status").asText())
+        && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+
+    HttpResponse<java.util.stream.Stream<String>> stream = mcp.post("""
+        {"jsonrpc":"2.0","id":8,"method":"tasks/result","params":{"taskId":"%s"}}""".formatted(task))
+        .session(alice).header("Authorization", "Bearer " + ALICE).send(HttpResponse.BodyHandlers.ofLines());
+    var messages = stream.body().filter(l -> l.startsWith("data: ")).map(l -> readJson(l.substring(6))).iterator();
+    JsonNode question = null;
+    while (question == null && messages.hasNext()) {
+      JsonNode message = messages.next();
+      question = "elicitation/create".equals(message.path("method").asText()) ? message : null;
+      assertThat(message.has("error")).as("tasks/result answered %s", message).isFalse();
+    }
+    assertThat(question).as("the task's question on Alice's tasks/result stream").isNotNull();
+    HttpResponse<String> answered = mcp.post("""
+        {"jsonrpc":"2.0","id":%s,"result":{"action":"accept","content":{"interpretation":"historical"}}}"""
+        .formatted(question.get("id"))).session(alice).header("Authorization", "Bearer " + ALICE).send();
+    assertThat(answered.statusCode()).as(answered.body()).isEqualTo(202);
+    JsonNode result = null;
+    while (result == null && messages.hasNext()) {
+      JsonNode message = messages.next();
+      result = message.path("id").asInt() == 8 ? message : null;
+    }
+    assertThat(result).isNotNull();
+    assertThat(result.path("result").path("content").path(0).path("text").asText()).contains("tulips (historical)");
+    String bobsAnswer = bobWaiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(bobsAnswer).contains("Long running operation").doesNotContain("elicitation").doesNotContain("tulips");
+    assertThat(String.join("\n", bobsStream)).doesNotContain("tulips").doesNotContain("tasks/status");
+  }
+
+  private static JsonNode readJson(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private String createResearchTask(String token, String session, String topic) throws Exception {
     return createResearchTask(token, session, topic, false);
   }
