@@ -2,13 +2,12 @@ package io.portcullis.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.portcullis.routing.TwoCallersGateway.ALICE;
+import static io.portcullis.routing.TwoCallersGateway.BOB;
+import static io.portcullis.routing.TwoCallersGateway.JSON;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portcullis.Sha256;
 import io.portcullis.mcp.JsonRpcErrorCodes;
-import io.portcullis.testing.McpHttp;
-import io.portcullis.testing.RunningGateway;
-import io.portcullis.testing.TestPeers;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,29 +24,11 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TasksThroughGatewayTest {
-  static final ObjectMapper JSON = new ObjectMapper();
-  static final String ALICE = "alice-token-0123456789abcdef";
-  static final String BOB = "bob-token-0123456789abcdef";
-
-  RunningGateway gateway;
-  McpHttp mcp;
+  TwoCallersGateway gateway;
 
   @BeforeAll
   void start() throws Exception {
-    gateway = RunningGateway.start("""
-        server: {port: 0}
-        auth:
-          providers:
-            - static:
-                tokens:
-                  - {sha256: "%s", subject: alice, roles: [editor]}
-                  - {sha256: "%s", subject: bob, roles: [editor]}
-        backends:
-          - name: everything
-            stdio:
-              command: %s
-        """.formatted(Sha256.hex(ALICE), Sha256.hex(BOB), JSON.writeValueAsString(TestPeers.serverEverythingStdio())));
-    mcp = new McpHttp(gateway.mcpUrl());
+    gateway = TwoCallersGateway.start("");
   }
 
   @AfterAll
@@ -98,16 +79,10 @@ class TasksThroughGatewayTest {
   void theInputATaskNeedsIsAskedOnItsCreatorsResultStreamWhileAnotherCallerWaitsToo() throws Exception {
     String alice = openSession(ALICE, "{\"elicitation\":{}}");
     String bob = openSession(BOB, "{\"elicitation\":{}}");
-    HttpResponse<java.util.stream.Stream<String>> bobsGet = mcp.method("GET").header("Accept", "text/event-stream").session(bob)
-        .header("Authorization", "Bearer " + BOB).send(HttpResponse.BodyHandlers.ofLines());
-    assertThat(bobsGet.statusCode()).isEqualTo(200);
-    List<String> bobsStream = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> bobsGet.body().forEach(bobsStream::add), "bobs-get-stream");
-    reader.setDaemon(true);
-    reader.start();
+    List<String> bobsStream = gateway.listen(BOB, bob);
     var bobWaiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
       try {
-        return post(BOB, bob, 9, "tools/call", "{\"name\":\"trigger-long-running-operation\",\"arguments\":{\"duration\":8,\"steps\":2}}")
+        return gateway.post(BOB, bob, 9, "tools/call", "{\"name\":\"trigger-long-running-operation\",\"arguments\":{\"duration\":8,\"steps\":2}}")
             .body();
       } catch (Exception e) {
         throw new IllegalStateException(e);
@@ -121,7 +96,7 @@ class TasksThroughGatewayTest {
       Thread.sleep(200);
     }
 
-    HttpResponse<java.util.stream.Stream<String>> stream = mcp.post("""
+    HttpResponse<java.util.stream.Stream<String>> stream = gateway.mcp().post("""
         {"jsonrpc":"2.0","id":8,"method":"tasks/result","params":{"taskId":"%s"}}""".formatted(task))
         .session(alice).header("Authorization", "Bearer " + ALICE).send(HttpResponse.BodyHandlers.ofLines());
     var messages = stream.body().filter(l -> l.startsWith("data: ")).map(l -> readJson(l.substring(6))).iterator();
@@ -132,7 +107,7 @@ class TasksThroughGatewayTest {
       assertThat(message.has("error")).as("tasks/result answered %s", message).isFalse();
     }
     assertThat(question).as("the task's question on Alice's tasks/result stream").isNotNull();
-    HttpResponse<String> answered = mcp.post("""
+    HttpResponse<String> answered = gateway.mcp().post("""
         {"jsonrpc":"2.0","id":%s,"result":{"action":"accept","content":{"interpretation":"historical"}}}"""
         .formatted(question.get("id"))).session(alice).header("Authorization", "Bearer " + ALICE).send();
     assertThat(answered.statusCode()).as(answered.body()).isEqualTo(202);
@@ -177,40 +152,14 @@ class TasksThroughGatewayTest {
   }
 
   private String openSession(String token) throws Exception {
-    return openSession(token, "{}");
+    return gateway.openSession(token);
   }
 
   private String openSession(String token, String capabilities) throws Exception {
-    HttpResponse<String> init = mcp.post("""
-        {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":%s,
-         "clientInfo":{"name":"test","version":"1"}}}""".formatted(capabilities)).header("Authorization", "Bearer " + token).send();
-    assertThat(init.statusCode()).as(init.body()).isEqualTo(200);
-    String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
-    mcp.post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}").session(session)
-        .header("Authorization", "Bearer " + token).send();
-    return session;
+    return gateway.openSession(token, capabilities);
   }
 
-  private HttpResponse<String> post(String token, String session, int id, String method, String params) throws Exception {
-    return mcp.post("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + params + "}")
-        .session(session).header("Authorization", "Bearer " + token).send();
-  }
-
-  /** Sends a request and returns its response, whether it came as JSON or as the last message of an SSE stream. */
   private JsonNode call(String token, String session, String method, String params) throws Exception {
-    HttpResponse<String> answer = post(token, session, 7, method, params);
-    assertThat(answer.statusCode()).as(method + ": " + answer.body()).isEqualTo(200);
-    if (answer.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
-      return JSON.readTree(answer.body());
-    }
-    JsonNode response = null;
-    for (String line : answer.body().split("\n")) {
-      if (line.startsWith("data: ") && JSON.readTree(line.substring(6)).has("id")
-          && JSON.readTree(line.substring(6)).path("id").asInt() == 7 && !JSON.readTree(line.substring(6)).has("method")) {
-        response = JSON.readTree(line.substring(6));
-      }
-    }
-    assertThat(response).as(method + " streamed no response: " + answer.body()).isNotNull();
-    return response;
+    return gateway.call(token, session, method, params);
   }
 }
