@@ -45,6 +45,7 @@ public final class StdioBackend implements Backend {
   private final InFlightRequests inFlight = new InFlightRequests();
   private final IdTranslator ids;
   private final Set<StdioUpstreamSession> sessions = ConcurrentHashMap.newKeySet();
+  private final SharedSubscriptions<StdioUpstreamSession> subscriptions;
   private Context context;
   private StdioProcess process;
   private Promise<Void> ready = Promise.promise();
@@ -59,6 +60,7 @@ public final class StdioBackend implements Backend {
     this.config = config;
     this.ids = new IdTranslator(name, inFlight);
     this.backoffMillis = config.restartBackoff().toMillis();
+    this.subscriptions = new SharedSubscriptions<>(config.maxSubscriptions());
   }
 
   @Override
@@ -113,6 +115,25 @@ public final class StdioBackend implements Backend {
 
   StdioBackendConfig config() {
     return config;
+  }
+
+  /** The sessions' resource subscriptions on this process; touched only on the backend's context. */
+  SharedSubscriptions<StdioUpstreamSession> subscriptions() {
+    return subscriptions;
+  }
+
+  /**
+   * Sends a request of the gateway's own about {@code uri} (a subscription no session asked for
+   * just now: renewed after a restart, ended when its last session ended); its answer is ignored.
+   * Runs on the backend's context.
+   */
+  void sendOwn(String method, String uri) {
+    long upstreamId = inFlight.nextUpstreamId();
+    MessageQueue<Outbound> ignored = new MessageQueue<>(context, 16, 10_000);
+    ignored.handler(out -> { });
+    inFlight.add(new InFlightRequests.Entry(upstreamId, this, LongNode.valueOf(upstreamId), null, ignored));
+    write(new JsonRpcRequest(LongNode.valueOf(upstreamId), method, JsonRpcCodec.object().put("uri", uri)))
+        .onFailure(e -> inFlight.remove(upstreamId));
   }
 
   void forget(StdioUpstreamSession session) {
@@ -180,6 +201,8 @@ public final class StdioBackend implements Backend {
       if (out.message() instanceof JsonRpcResponse response && !response.isError()) {
         initializeResult = response.result();
         write(new JsonRpcNotification(McpMethods.INITIALIZED, null));
+        // A restarted process has forgotten the subscriptions its sessions still hold.
+        subscriptions.uris().forEach(uri -> sendOwn(McpMethods.RESOURCES_SUBSCRIBE, uri));
         LOG.info("backend '{}': initialized ({} {}, protocol {})", name,
             response.result().path("serverInfo").path("name").asText("?"),
             response.result().path("serverInfo").path("version").asText("?"),
@@ -307,7 +330,9 @@ public final class StdioBackend implements Backend {
     }
     if (McpMethods.RESOURCES_UPDATED.equals(method)) {
       String uri = notification.params() == null ? null : notification.params().path("uri").asText(null);
-      sessions.stream().filter(s -> s.isSubscribed(uri)).forEach(s -> s.push(notification));
+      if (uri != null) {
+        subscriptions.subscribersOf(uri).forEach(s -> s.push(notification));
+      }
       return;
     }
     if (method.startsWith("notifications/") && method.endsWith("/list_changed")) {
