@@ -34,6 +34,8 @@ public final class ForwardStage implements Stage {
   private static final Logger LOG = LoggerFactory.getLogger(ForwardStage.class);
   /** Tasks whose creator the gateway remembers, over all backends; past it the least recently used is forgotten. */
   private static final int MAX_TASKS = 10_000;
+  /** Of those, one caller's; past it that caller's least recently used is forgotten. */
+  private static final int MAX_TASKS_PER_CALLER = 1_000;
 
   private final Vertx vertx;
   private final SessionManager sessions;
@@ -51,7 +53,7 @@ public final class ForwardStage implements Stage {
     this.opener = new SessionOpener(vertx, backends);
     this.lists = new ListFanout(vertx, backends);
     this.messages = new BackendMessages(backends.mounts());
-    this.tasks = new TaskAccess(vertx, new TaskOwners(MAX_TASKS, System::currentTimeMillis));
+    this.tasks = new TaskAccess(vertx, new TaskOwners(MAX_TASKS, MAX_TASKS_PER_CALLER, System::currentTimeMillis));
   }
 
   @Override
