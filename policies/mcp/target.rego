@@ -4,7 +4,8 @@ package mcp.authz
 
 import rego.v1
 
-# Methods decided without a target: allowed for any authenticated principal.
+# Methods decided without a target: allowed for any authenticated principal. The tasks methods
+# need no target here: the gateway keeps each task to the principal that created it.
 session_actions := {
 	"initialize",
 	"ping",

@@ -192,6 +192,9 @@ final class ConfigValidator {
       if (b.stdio() != null && b.stdio().command().isEmpty()) {
         problems.add(at + ".stdio.command: required, e.g. [npx, -y, '@modelcontextprotocol/server-everything']");
       }
+      if (b.stdio() != null && b.stdio().maxSubscriptions() < 1) {
+        problems.add(at + ".stdio.maxSubscriptions: must be at least 1");
+      }
     }
   }
 

@@ -18,6 +18,8 @@ public final class JsonRpcErrorCodes {
   public static final int TOO_MANY_SESSIONS = -32004;
   public static final int REQUEST_TOO_LARGE = -32005;
   public static final int FORBIDDEN = -32006;
+  /** A session asked for more resource subscriptions on a shared process than it may hold. */
+  public static final int TOO_MANY_SUBSCRIPTIONS = -32007;
   /** Policy denied the request; data carries reasons and decision_id. */
   public static final int POLICY_DENIED = -32010;
   /** Policy could not decide; the request is refused (fail closed). */

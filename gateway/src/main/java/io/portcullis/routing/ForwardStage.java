@@ -32,12 +32,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class ForwardStage implements Stage {
   private static final Logger LOG = LoggerFactory.getLogger(ForwardStage.class);
+  /** Tasks whose creator the gateway remembers, over all backends; past it the least recently used is forgotten. */
+  private static final int MAX_TASKS = 10_000;
+  /** Of those, one caller's; past it that caller's least recently used is forgotten. */
+  private static final int MAX_TASKS_PER_CALLER = 1_000;
 
   private final Vertx vertx;
   private final SessionManager sessions;
   private final SessionOpener opener;
   private final ListFanout lists;
   private final BackendMessages messages;
+  private final TaskAccess tasks;
   private final java.util.function.BooleanSupplier refuseUnaudited;
 
   /** {@code refuseUnaudited} says when tools/call must be refused because its audit record could not be written. */
@@ -48,6 +53,7 @@ public final class ForwardStage implements Stage {
     this.opener = new SessionOpener(vertx, backends);
     this.lists = new ListFanout(vertx, backends);
     this.messages = new BackendMessages(backends.mounts());
+    this.tasks = new TaskAccess(vertx, new TaskOwners(MAX_TASKS, MAX_TASKS_PER_CALLER, System::currentTimeMillis));
   }
 
   @Override
@@ -98,7 +104,8 @@ public final class ForwardStage implements Stage {
     Future<Reply> answer = traced(exchange, () -> {
       if (exchange.route().isSingleBackend()) {
         String backend = exchange.route().backend();
-        return send(session, backend, request).map(r -> messages.forClient(backend, session, r));
+        return tasks.send(session.principal(), backend, request, () -> send(session, backend, request))
+            .map(r -> messages.forClient(backend, session, r));
       }
       return "logging/setLevel".equals(request.method()) ? broadcast(session, request) : lists.list(session, request);
     });

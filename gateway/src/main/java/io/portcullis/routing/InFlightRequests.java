@@ -12,12 +12,17 @@ import java.util.concurrent.atomic.AtomicLong;
 final class InFlightRequests {
   /**
    * One request on its way: who asked ({@code owner}, a session), with which id and progress
-   * token, and where the answer goes.
+   * token, and where the answer goes; {@code resultOfTask} is the task a tasks/result waits for.
    */
   record Entry(long upstreamId, Object owner, JsonNode clientId, JsonNode clientProgressToken,
-      MessageQueue<Outbound> replies, String method) {
+      MessageQueue<Outbound> replies, String method, String resultOfTask) {
     Entry(long upstreamId, Object owner, JsonNode clientId, JsonNode clientProgressToken, MessageQueue<Outbound> replies) {
-      this(upstreamId, owner, clientId, clientProgressToken, replies, null);
+      this(upstreamId, owner, clientId, clientProgressToken, replies, null, null);
+    }
+
+    Entry(long upstreamId, Object owner, JsonNode clientId, JsonNode clientProgressToken, MessageQueue<Outbound> replies,
+        String method) {
+      this(upstreamId, owner, clientId, clientProgressToken, replies, method, null);
     }
 
     /** Whether this is a list whose answer policy must filter (which happens only on its own stream). */
@@ -67,6 +72,17 @@ final class InFlightRequests {
     Entry latest = null;
     for (Entry e : byUpstreamId.values()) {
       if (e.owner() == owner && (latest == null || e.upstreamId() > latest.upstreamId())) {
+        latest = e;
+      }
+    }
+    return latest;
+  }
+
+  /** The most recently sent tasks/result still waiting for task {@code taskId}, or null. */
+  Entry waitingForResultOf(String taskId) {
+    Entry latest = null;
+    for (Entry e : byUpstreamId.values()) {
+      if (taskId.equals(e.resultOfTask()) && (latest == null || e.upstreamId() > latest.upstreamId())) {
         latest = e;
       }
     }

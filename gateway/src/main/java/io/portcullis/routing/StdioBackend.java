@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class StdioBackend implements Backend {
   private static final Logger LOG = LoggerFactory.getLogger(StdioBackend.class);
   private static final long STABLE_RUN_MILLIS = 60_000;
+  private static final String TASK_STATUS = "notifications/tasks/status";
 
   private final Vertx vertx;
   private final String name;
@@ -44,6 +45,7 @@ public final class StdioBackend implements Backend {
   private final InFlightRequests inFlight = new InFlightRequests();
   private final IdTranslator ids;
   private final Set<StdioUpstreamSession> sessions = ConcurrentHashMap.newKeySet();
+  private final SharedSubscriptions<StdioUpstreamSession> subscriptions;
   private Context context;
   private StdioProcess process;
   private Promise<Void> ready = Promise.promise();
@@ -58,6 +60,7 @@ public final class StdioBackend implements Backend {
     this.config = config;
     this.ids = new IdTranslator(name, inFlight);
     this.backoffMillis = config.restartBackoff().toMillis();
+    this.subscriptions = new SharedSubscriptions<>(config.maxSubscriptions());
   }
 
   @Override
@@ -112,6 +115,25 @@ public final class StdioBackend implements Backend {
 
   StdioBackendConfig config() {
     return config;
+  }
+
+  /** The sessions' resource subscriptions on this process; touched only on the backend's context. */
+  SharedSubscriptions<StdioUpstreamSession> subscriptions() {
+    return subscriptions;
+  }
+
+  /**
+   * Sends a request of the gateway's own about {@code uri} (a subscription no session asked for
+   * just now: renewed after a restart, ended when its last session ended); its answer is ignored.
+   * Runs on the backend's context.
+   */
+  void sendOwn(String method, String uri) {
+    long upstreamId = inFlight.nextUpstreamId();
+    MessageQueue<Outbound> ignored = new MessageQueue<>(context, 16, 10_000);
+    ignored.handler(out -> { });
+    inFlight.add(new InFlightRequests.Entry(upstreamId, this, LongNode.valueOf(upstreamId), null, ignored));
+    write(new JsonRpcRequest(LongNode.valueOf(upstreamId), method, JsonRpcCodec.object().put("uri", uri)))
+        .onFailure(e -> inFlight.remove(upstreamId));
   }
 
   void forget(StdioUpstreamSession session) {
@@ -179,6 +201,8 @@ public final class StdioBackend implements Backend {
       if (out.message() instanceof JsonRpcResponse response && !response.isError()) {
         initializeResult = response.result();
         write(new JsonRpcNotification(McpMethods.INITIALIZED, null));
+        // A restarted process has forgotten the subscriptions its sessions still hold.
+        subscriptions.uris().forEach(uri -> sendOwn(McpMethods.RESOURCES_SUBSCRIBE, uri));
         LOG.info("backend '{}': initialized ({} {}, protocol {})", name,
             response.result().path("serverInfo").path("name").asText("?"),
             response.result().path("serverInfo").path("version").asText("?"),
@@ -234,11 +258,24 @@ public final class StdioBackend implements Backend {
    * session, so it can be relayed only when exactly one session has requests in flight: then it is
    * that session's, and goes on the stream of its latest request. When several sessions are
    * waiting the gateway cannot tell whose it is, and refuses it rather than show one client's
-   * request to another; it also refuses it for a client that did not declare the capability.
+   * request to another; it also refuses it for a client that did not declare the capability. A
+   * request about a task (input a task needs) goes on the stream of the tasks/result waiting for
+   * that task, which the gateway forwards only for the task's creator, and is refused when none
+   * waits.
    */
   private void relayServerRequest(JsonRpcRequest original, JsonRpcRequest forClient) {
     if (McpMethods.PING.equals(original.method())) {
       write(JsonRpcResponse.success(original.id(), JsonRpcCodec.object()));
+      return;
+    }
+    String task = TaskAccess.relatedTask(original.params());
+    if (task != null) {
+      InFlightRequests.Entry resultStream = inFlight.waitingForResultOf(task);
+      if (resultStream == null) {
+        refuse(original, "no client is waiting for the result of the task this request belongs to");
+      } else {
+        relay(original, forClient, (StdioUpstreamSession) resultStream.owner(), resultStream);
+      }
       return;
     }
     var waiting = inFlight.owners();
@@ -252,12 +289,17 @@ public final class StdioBackend implements Backend {
       return;
     }
     StdioUpstreamSession session = (StdioUpstreamSession) waiting.iterator().next();
+    relay(original, forClient, session, inFlight.latestOf(session));
+  }
+
+  /** Relays a backend request on the stream of {@code request}, a request of {@code session}'s, if its client can answer it. */
+  private void relay(JsonRpcRequest original, JsonRpcRequest forClient, StdioUpstreamSession session, InFlightRequests.Entry request) {
     if (!session.clientSupports(original.method())) {
       refuse(original, "the client did not declare the capability for " + original.method());
       return;
     }
     session.expectAnswer(forClient.id());
-    inFlight.latestOf(session).replies().offer(new Outbound(null, forClient));
+    request.replies().offer(new Outbound(null, forClient));
   }
 
   private void refuse(JsonRpcRequest original, String why) {
@@ -269,13 +311,28 @@ public final class StdioBackend implements Backend {
    * subscribed to that resource, and list changes (which say nothing about anyone's data) to all.
    * Anything else — log messages above all, which may carry another user's data — goes to a
    * session only when it can be nobody else's: the only session on the process, or the only one
-   * with requests in flight; otherwise it is dropped.
+   * with requests in flight; otherwise it is dropped. A notification about a task (its status,
+   * or naming it as its related task) goes only on the stream of a tasks/result waiting for that
+   * task: whoever else is waiting may not be its creator.
    */
   private void deliverNotification(JsonRpcNotification notification) {
     String method = notification.method();
+    String task = TASK_STATUS.equals(method) && notification.params() != null && notification.params().path("taskId").isTextual()
+        ? notification.params().get("taskId").asText() : TaskAccess.relatedTask(notification.params());
+    if (task != null) {
+      InFlightRequests.Entry resultStream = inFlight.waitingForResultOf(task);
+      if (resultStream != null) {
+        resultStream.replies().offer(new Outbound(null, notification));
+      } else {
+        LOG.debug("backend '{}': dropped {} about a task nobody is waiting on", name, method);
+      }
+      return;
+    }
     if (McpMethods.RESOURCES_UPDATED.equals(method)) {
       String uri = notification.params() == null ? null : notification.params().path("uri").asText(null);
-      sessions.stream().filter(s -> s.isSubscribed(uri)).forEach(s -> s.push(notification));
+      if (uri != null) {
+        subscriptions.subscribersOf(uri).forEach(s -> s.push(notification));
+      }
       return;
     }
     if (method.startsWith("notifications/") && method.endsWith("/list_changed")) {

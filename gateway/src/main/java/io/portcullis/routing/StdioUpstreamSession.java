@@ -1,6 +1,9 @@
 package io.portcullis.routing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portcullis.mcp.JsonRpcCodec;
+import io.portcullis.mcp.JsonRpcError;
+import io.portcullis.mcp.JsonRpcErrorCodes;
 import io.portcullis.mcp.JsonRpcNotification;
 import io.portcullis.mcp.JsonRpcRequest;
 import io.portcullis.mcp.JsonRpcResponse;
@@ -14,14 +17,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One gateway session's view of a shared stdio backend: its requests, its GET stream, its
- * resource subscriptions and the relayed requests it may answer. State the backend touches is
- * only touched on the backend's context.
+ * resource subscriptions (counted with the other sessions' in {@link SharedSubscriptions}) and
+ * the relayed requests it may answer. State the backend touches is only touched on the backend's
+ * context.
  */
 final class StdioUpstreamSession implements UpstreamSession {
   private final StdioBackend backend;
   private final JsonNode initializeResult;
   private final JsonNode clientCapabilities;
-  private final Set<String> subscriptions = ConcurrentHashMap.newKeySet();
   private final Set<JsonNode> expectedAnswers = ConcurrentHashMap.newKeySet();
   private final SilenceTimers silence;
   private volatile MessageQueue<Outbound> listener;
@@ -58,12 +61,49 @@ final class StdioUpstreamSession implements UpstreamSession {
 
   @Override
   public Future<Reply> request(JsonRpcRequest request) {
+    String uri = request.params() == null ? null : request.params().path("uri").asText(null);
+    boolean subscribe = McpMethods.RESOURCES_SUBSCRIBE.equals(request.method());
+    if (uri == null || !(subscribe || McpMethods.RESOURCES_UNSUBSCRIBE.equals(request.method()))) {
+      return send(request);
+    }
+    SharedSubscriptions<StdioUpstreamSession> subscriptions = backend.subscriptions();
+    return backend.onContext(() -> Future.succeededFuture(
+            subscribe ? subscriptions.subscribe(this, uri) : subscriptions.unsubscribe(this, uri)))
+        .compose(step -> switch (step) {
+          case ANSWER -> answer(JsonRpcResponse.success(request.id(), JsonRpcCodec.object()));
+          case REFUSE -> answer(JsonRpcResponse.failure(request.id(), JsonRpcError.of(JsonRpcErrorCodes.TOO_MANY_SUBSCRIPTIONS,
+              "Too many subscriptions: this session holds " + subscriptions.maxPerSession() + " on backend '" + backend.name()
+                  + "', the most it may; unsubscribe from one first")));
+          case FORWARD -> subscribe ? subscribeOnProcess(request, uri) : send(request);
+        });
+  }
+
+  /** A reply the gateway gives itself, without the process. */
+  private Future<Reply> answer(JsonRpcResponse response) {
+    return Future.succeededFuture(Replies.of(backend.vertx(), response));
+  }
+
+  /** A subscribe sent to the process: it counts for this session once the process accepted it. */
+  private Future<Reply> subscribeOnProcess(JsonRpcRequest request, String uri) {
+    SharedSubscriptions<StdioUpstreamSession> subscriptions = backend.subscriptions();
+    return send(request)
+        .onFailure(e -> backend.onContext(() -> {
+          subscriptions.subscribeAnswered(this, uri, false);
+          return Future.succeededFuture();
+        }))
+        .map(reply -> Replies.rewritingResponse(backend.vertx(), reply, response -> backend.onContext(() -> {
+          subscriptions.subscribeAnswered(this, uri, !response.isError());
+          return Future.succeededFuture(response);
+        })));
+  }
+
+  private Future<Reply> send(JsonRpcRequest request) {
     MessageQueue<Outbound> replies = MessageQueue.onCurrentContext(backend.vertx());
     return backend.whenReady().compose(ready -> backend.onContext(() -> {
       InFlightRequests inFlight = backend.inFlight();
       long upstreamId = inFlight.nextUpstreamId();
-      inFlight.add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies));
-      trackSubscription(request);
+      inFlight.add(new InFlightRequests.Entry(upstreamId, this, request.id(), IdTranslator.progressToken(request), replies,
+          null, resultOfTask(request)));
       silence.arm(upstreamId);
       return backend.write(backend.ids().requestToUpstream(request, upstreamId))
           .onFailure(e -> {
@@ -74,13 +114,10 @@ final class StdioUpstreamSession implements UpstreamSession {
     })).recover(e -> Future.failedFuture(UpstreamFailures.of(backend.name(), e).withRequestId(request.id())));
   }
 
-  private void trackSubscription(JsonRpcRequest request) {
-    String uri = request.params() == null ? null : request.params().path("uri").asText(null);
-    if (uri != null && McpMethods.RESOURCES_SUBSCRIBE.equals(request.method())) {
-      subscriptions.add(uri);
-    } else if (uri != null && McpMethods.RESOURCES_UNSUBSCRIBE.equals(request.method())) {
-      subscriptions.remove(uri);
-    }
+  /** The task a tasks/result waits for (a request the gateway forwards only for the task's creator), or null. */
+  private static String resultOfTask(JsonRpcRequest request) {
+    JsonNode taskId = request.params() == null ? null : request.params().get("taskId");
+    return "tasks/result".equals(request.method()) && taskId != null && taskId.isTextual() ? taskId.asText() : null;
   }
 
   /** The gateway gave the answer up (a list that took too long): stop waiting for it, and tell the process. */
@@ -106,10 +143,6 @@ final class StdioUpstreamSession implements UpstreamSession {
 
   void expectAnswer(JsonNode clientFacingId) {
     expectedAnswers.add(clientFacingId);
-  }
-
-  boolean isSubscribed(String uri) {
-    return uri != null && subscriptions.contains(uri);
   }
 
   /** Delivers a notification on this session's GET stream, if one is open. */
@@ -170,6 +203,9 @@ final class StdioUpstreamSession implements UpstreamSession {
       current.end();
     }
     return backend.onContext(() -> {
+      for (String uri : backend.subscriptions().forget(this)) {
+        backend.sendOwn(McpMethods.RESOURCES_UNSUBSCRIBE, uri);
+      }
       for (InFlightRequests.Entry entry : backend.inFlight().drainOwner(this)) {
         requestEnded(entry.upstreamId());
         entry.replies().end();
