@@ -65,7 +65,7 @@ public final class IntrospectionAuthProvider implements AuthProvider {
       TargetGuard guard, Clock clock) {
     this.config = config;
     this.audiences = new AudienceCheck(config.checkAudience(), config.audiences(), defaultAudience);
-    this.inFlight = new IntrospectionsInFlight(config.maxInFlightPerPeer());
+    this.inFlight = new IntrospectionsInFlight(vertx, config.maxInFlightPerPeer(), config.timeout().toMillis());
     if (!config.checkAudience()) {
       LOG.warn("introspection provider {}: the audience check is off, so an active token the authorization server"
           + " issued for any other service is accepted", config.endpoint());
@@ -90,8 +90,8 @@ public final class IntrospectionAuthProvider implements AuthProvider {
    * UNKNOWN_TOKEN when the endpoint says the token is not active or not an access token,
    * WRONG_ISSUER and WRONG_AUDIENCE when it was not issued for this gateway, EXPIRED or NOT_YET_VALID by its
    * {@code exp} and {@code nbf}, the claim mapping's causes, and PROVIDER_UNREACHABLE
-   * (unavailable) when the endpoint cannot answer or the peer already has
-   * {@code maxInFlightPerPeer} checks of other tokens under way (see {@link IntrospectionsInFlight}).
+   * (unavailable) when the endpoint cannot answer, or the peer's checks of other tokens fill its
+   * slots and its waiting line (see {@link IntrospectionsInFlight}).
    */
   @Override
   public Future<AuthOutcome> authenticate(AuthRequest request) {
@@ -104,12 +104,7 @@ public final class IntrospectionAuthProvider implements AuthProvider {
     if (cached != null) {
       return Future.succeededFuture(new AuthOutcome.Authenticated(cached));
     }
-    Future<AuthOutcome> checked = inFlight.check(cacheKey, request.peerAddress(), () -> introspect(token, cacheKey));
-    if (checked == null) {
-      return Future.succeededFuture(new AuthOutcome.Rejected(RejectionCause.PROVIDER_UNREACHABLE, config.maxInFlightPerPeer()
-          + " token checks from " + request.peerAddress() + " are already under way at " + config.endpoint(), true));
-    }
-    return checked;
+    return inFlight.check(cacheKey, request.peerAddress(), () -> introspect(token, cacheKey));
   }
 
   private Future<AuthOutcome> introspect(String token, String cacheKey) {

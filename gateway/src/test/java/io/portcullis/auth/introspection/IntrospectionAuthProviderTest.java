@@ -325,8 +325,18 @@ class IntrospectionAuthProviderTest {
         refused.add(f.get(10, TimeUnit.SECONDS));
       }
       assertThat(refused).filteredOn(o -> o instanceof AuthOutcome.Rejected r && r.cause() == PROVIDER_UNREACHABLE)
-          .as("checks beyond the peer's 8 under way are refused without asking").hasSize(32);
-      assertThat(endpoint.received()).hasSize(8 + 1);
+          .as("beyond the peer's 8 under way and 8 waiting, refused without asking").hasSize(24);
+      assertThat(refused).filteredOn(o -> o instanceof AuthOutcome.Rejected r && r.cause() == UNKNOWN_TOKEN)
+          .as("the waiting 8 were checked when slots came free").hasSize(16);
+      assertThat(endpoint.received()).hasSize(8 + 8 + 1);
+    }
+
+    @Test
+    void anIpv6ClientIsCountedByItsSlash64() {
+      // One host is routinely given a whole /64: counted per address, it could have 2^64 slots.
+      assertThat(IntrospectionsInFlight.addressOf("2001:db8:1:2::1")).isEqualTo(IntrospectionsInFlight.addressOf("2001:db8:1:2:ffff::9"))
+          .isNotEqualTo(IntrospectionsInFlight.addressOf("2001:db8:1:3::1"));
+      assertThat(IntrospectionsInFlight.addressOf("10.0.0.66")).isEqualTo("10.0.0.66");
     }
 
     @Test
