@@ -129,22 +129,32 @@ final class WasmInstancePool {
     return instances.get();
   }
 
-  /** Evaluates {@code data.mcp.authz.decision} for the input JSON; completes with OPA's result set JSON. */
+  /**
+   * Evaluates {@code data.mcp.authz.decision} for the input JSON; completes with OPA's result set
+   * JSON, or fails when the decision, a wait for an instance included, took longer than
+   * {@code timeout} (see {@link #inTime}).
+   */
   Future<String> evaluateDecision(String input, Duration timeout) {
-    return evaluate(decisionEntrypoint, input, timeout);
+    return evaluate(decisionEntrypoint, input, timeout, true);
   }
 
-  /** Evaluates {@code data.mcp.authz.decisions} for an input JSON holding {@code items}. */
+  /**
+   * Evaluates {@code data.mcp.authz.decisions} for an input JSON holding {@code items}; only the
+   * wait for an instance is bounded by {@code timeout}. One evaluation decides a whole list, so
+   * under a pause it could overrun a single decision's budget and empty the list; and a list only
+   * shows names: each call is still decided on its own, within the timeout.
+   */
   Future<String> evaluateDecisions(String input, Duration timeout) {
-    return evaluate(decisionsEntrypoint, input, timeout);
+    return evaluate(decisionsEntrypoint, input, timeout, false);
   }
 
-  private Future<String> evaluate(int entrypoint, String input, Duration timeout) {
+  private Future<String> evaluate(int entrypoint, String input, Duration timeout, boolean wholeDecisionTimed) {
     long started = System.nanoTime();
+    Duration budget = wholeDecisionTimed ? timeout : null;
     OpaPolicy policy = idle.pollFirst();
     if (policy != null) {
       try {
-        return Future.succeededFuture(inTime(run(policy, entrypoint, input), started, timeout));
+        return Future.succeededFuture(inTime(run(policy, entrypoint, input), started, budget));
       } catch (RuntimeException | TimeoutException e) {
         return Future.failedFuture(e);
       }
@@ -155,18 +165,19 @@ final class WasmInstancePool {
       if (lent == null) {
         throw new TimeoutException("no policy instance was free within " + timeout.toMillis() + " ms");
       }
-      return inTime(run(lent, entrypoint, input), started, timeout);
+      return inTime(run(lent, entrypoint, input), started, budget);
     }, false);
   }
 
   /**
-   * The result of an evaluation that ended within {@code timeout} of {@code started}. A later one
-   * does not count, whatever it says: the timeout bounds the whole decision, a wait for an
-   * instance included, and a decision past it is an error (a deny), as an OPA server's would be.
+   * The result of an evaluation that ended within {@code timeout} of {@code started} (any, when the
+   * timeout is null). A later one does not count, whatever it says: the timeout bounds the whole
+   * decision, a wait for an instance included, and a decision past it is an error (a deny), as an
+   * OPA server's would be.
    */
   private static String inTime(String result, long started, Duration timeout) throws TimeoutException {
     long took = System.nanoTime() - started;
-    if (took > timeout.toNanos()) {
+    if (timeout != null && took > timeout.toNanos()) {
       throw new TimeoutException("the policy took " + took / 1_000_000 + " ms to decide, over its timeout of " + timeout.toMillis() + " ms");
     }
     return result;
