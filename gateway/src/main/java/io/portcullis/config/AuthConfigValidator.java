@@ -42,7 +42,7 @@ final class AuthConfigValidator {
         validateForwarded(p.forwarded(), at + ".forwarded", problems);
       }
     }
-    validateOAuthServer(auth.oauthServer(), problems);
+    validateOAuthServer(auth.oauthServer(), auth.allowPrivateTargets(), problems);
     if (auth.oauthServer().enabled() && auth.externalAuthorizationServer() != null) {
       problems.add("auth.externalAuthorizationServer: cannot be set while auth.oauthServer is enabled: both would answer the same discovery paths");
     }
@@ -50,9 +50,13 @@ final class AuthConfigValidator {
     if (external != null) {
       if (external.issuer() == null || !isHttpUrl(external.issuer())) {
         problems.add("auth.externalAuthorizationServer.issuer: required, an absolute http(s) URL");
+      } else {
+        requireTls(external.issuer(), "auth.externalAuthorizationServer.issuer", auth.allowPrivateTargets(), problems);
       }
       if (external.metadataUrl() != null && !isHttpUrl(external.metadataUrl())) {
         problems.add("auth.externalAuthorizationServer.metadataUrl: must be an absolute http(s) URL");
+      } else if (external.metadataUrl() != null) {
+        requireTls(external.metadataUrl(), "auth.externalAuthorizationServer.metadataUrl", auth.allowPrivateTargets(), problems);
       }
     }
     if (auth.sessionFallback().enabled() && auth.sessionFallback().userAgents().isEmpty()) {
@@ -184,7 +188,7 @@ final class AuthConfigValidator {
     }
   }
 
-  private void validateOAuthServer(OAuthServerConfig server, List<String> problems) {
+  private void validateOAuthServer(OAuthServerConfig server, boolean allowPrivate, List<String> problems) {
     if (!server.enabled()) {
       return;
     }
@@ -222,6 +226,8 @@ final class AuthConfigValidator {
       UpstreamOidcConfig upstream = server.upstream();
       if (upstream.issuer() == null || !isHttpUrl(upstream.issuer())) {
         problems.add(at + ".upstream.issuer: required, the OIDC provider's issuer URL");
+      } else {
+        requireTls(upstream.issuer(), at + ".upstream.issuer", allowPrivate, problems);
       }
       if (upstream.clientId() == null || upstream.clientId().isBlank()) {
         problems.add(at + ".upstream.clientId: required: Portcullis' client id at the provider");

@@ -522,6 +522,12 @@ class ConfigLoaderTest {
       assertThat(problemsOfProvider(provider)).singleElement().asString().startsWith(problem);
     }
 
+    @Test
+    void plainHttpIsRefusedForTheExternalAuthorizationServerToo() {
+      assertThat(problemsOf("auth:\n  externalAuthorizationServer: {issuer: 'http://sso.example.com/realms/acme'}\n"
+          + ONE_HTTP_BACKEND)).singleElement().asString().startsWith("auth.externalAuthorizationServer.issuer: must be https");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "jwt: {issuer: 'http://127.0.0.1:8081/realms/dev'}",
