@@ -19,4 +19,13 @@ public interface Backend {
    * is the backend's answer, or fails with a {@link io.portcullis.pipeline.GatewayException}.
    */
   Future<UpstreamSession> open(JsonRpcRequest initialize);
+
+  /**
+   * Whether one backend process serves every gateway session, so that it cannot tell callers
+   * apart and the gateway must (a stdio process); an HTTP backend gives each gateway session a
+   * session of its own.
+   */
+  default boolean sharedBySessions() {
+    return false;
+  }
 }

@@ -57,6 +57,12 @@ public final class Backends {
     return metrics;
   }
 
+  /** Whether the named backend serves every gateway session from one process (see {@link Backend#sharedBySessions}). */
+  public boolean sharedBySessions(String name) {
+    Backend backend = byName.get(name);
+    return backend != null && backend.sharedBySessions();
+  }
+
   /** The backends' names, in configuration order. */
   public List<String> names() {
     return List.copyOf(byName.keySet());

@@ -43,6 +43,7 @@ public final class ForwardStage implements Stage {
   private final ListFanout lists;
   private final BackendMessages messages;
   private final TaskAccess tasks;
+  private final Backends backends;
   private final java.util.function.BooleanSupplier refuseUnaudited;
 
   /** {@code refuseUnaudited} says when tools/call must be refused because its audit record could not be written. */
@@ -54,6 +55,7 @@ public final class ForwardStage implements Stage {
     this.lists = new ListFanout(vertx, backends);
     this.messages = new BackendMessages(backends.mounts());
     this.tasks = new TaskAccess(vertx, new TaskOwners(MAX_TASKS, MAX_TASKS_PER_CALLER, System::currentTimeMillis));
+    this.backends = backends;
   }
 
   @Override
@@ -104,8 +106,13 @@ public final class ForwardStage implements Stage {
     Future<Reply> answer = traced(exchange, () -> {
       if (exchange.route().isSingleBackend()) {
         String backend = exchange.route().backend();
-        return tasks.send(session.principal(), backend, request, () -> send(session, backend, request))
-            .map(r -> messages.forClient(backend, session, r));
+        // Only a process every session shares needs the gateway to keep callers' tasks apart; an HTTP
+        // backend scopes them to its session itself, and a node-local record would lose them on a
+        // restart or another replica (DESIGN: no node-local state but streams and stdio processes).
+        Future<Reply> sent = backends.sharedBySessions(backend)
+            ? tasks.send(session.principal(), backend, request, () -> send(session, backend, request))
+            : send(session, backend, request);
+        return sent.map(r -> messages.forClient(backend, session, r));
       }
       return "logging/setLevel".equals(request.method()) ? broadcast(session, request) : lists.list(session, request);
     });

@@ -64,6 +64,11 @@ public final class StdioBackend implements Backend {
   }
 
   @Override
+  public boolean sharedBySessions() {
+    return true;
+  }
+
+  @Override
   public String name() {
     return name;
   }
