@@ -336,7 +336,8 @@ public final class StdioBackend implements Backend {
     if (McpMethods.RESOURCES_UPDATED.equals(method)) {
       String uri = notification.params() == null ? null : notification.params().path("uri").asText(null);
       if (uri != null) {
-        subscriptions.subscribersOf(uri).forEach(s -> s.push(notification));
+        // Subscriptions are held under the URI as the gateway forwarded it, in normal form; the process may spell it otherwise.
+        subscriptions.subscribersOf(normalOrAsIs(uri)).forEach(s -> s.push(notification));
       }
       return;
     }
@@ -392,5 +393,13 @@ public final class StdioBackend implements Backend {
 
   long requestTimeoutMillis() {
     return TimeUnit.MILLISECONDS.convert(config.requestTimeout());
+  }
+
+  private static String normalOrAsIs(String uri) {
+    try {
+      return ResourceUris.normalize(uri);
+    } catch (IllegalArgumentException e) {
+      return uri;
+    }
   }
 }
