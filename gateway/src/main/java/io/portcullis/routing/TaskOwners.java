@@ -67,6 +67,9 @@ final class TaskOwners {
     Caller caller = Caller.of(owner);
     forget(key);
     if (held.getOrDefault(caller, 0) >= perCaller) {
+      removeIf(o -> o.caller().equals(caller) && o.expiresAtMillis() <= now);
+    }
+    if (held.getOrDefault(caller, 0) >= perCaller) {
       forgetLeastRecentlyUsed(o -> o.caller().equals(caller), "its creator holds " + perCaller + " tasks, the most one caller may");
     } else if (owners.size() >= capacity) {
       removeIf(o -> o.expiresAtMillis() <= now);

@@ -43,19 +43,33 @@ class TaskOwnersTest {
 
   @Test
   void whenFullTheExpiredGoFirstThenTheLeastRecentlyUsedIsForgottenAndUnreachable() {
-    TaskOwners owners = new TaskOwners(2, 2, now::get);
+    // Two callers, each allowed more than the whole store: the store's own bound is what is tested.
+    TaskOwners owners = new TaskOwners(2, 5, now::get);
     owners.record("everything", "short", alice, 10L);
-    owners.record("everything", "old", alice, null);
+    owners.record("everything", "old", bob, null);
     now.addAndGet(10);
     owners.record("everything", "new", alice, null);
-    assertThat(owners.belongsTo("everything", "old", alice)).as("room came from the expired record").isTrue();
+    assertThat(owners.belongsTo("everything", "old", bob)).as("room came from the expired record").isTrue();
 
     owners.record("everything", "newest", alice, null);
 
     assertThat(owners.size()).isEqualTo(2);
     assertThat(owners.belongsTo("everything", "new", alice)).as("least recently used: nobody's now").isFalse();
-    assertThat(owners.belongsTo("everything", "old", alice)).isTrue();
+    assertThat(owners.belongsTo("everything", "old", bob)).isTrue();
     assertThat(owners.belongsTo("everything", "newest", alice)).isTrue();
+  }
+
+  @Test
+  void aCallerAtItsShareLosesAnExpiredRecordBeforeALiveOne() {
+    TaskOwners owners = new TaskOwners(10, 2, now::get);
+    owners.record("everything", "live", alice, null);
+    owners.record("everything", "short", alice, 10L);
+    now.addAndGet(10);
+
+    owners.record("everything", "next", alice, null);
+
+    assertThat(owners.belongsTo("everything", "live", alice)).isTrue();
+    assertThat(owners.belongsTo("everything", "next", alice)).isTrue();
   }
 
   @Test
