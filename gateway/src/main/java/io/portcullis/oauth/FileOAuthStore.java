@@ -114,14 +114,28 @@ public final class FileOAuthStore implements OAuthStore {
   @Override
   public Future<Boolean> register(OAuthState.Client client, int maxClients, long unusedBefore) {
     OAuthState.Client before;
+    OAuthState.Client madeRoom = null;
     synchronized (clients) {
       clients.values().removeIf(c -> c.unusedSince(unusedBefore));
       if (clients.size() >= maxClients) {
-        return Future.succeededFuture(false);
+        // The oldest client that never obtained a token makes room: refusing everyone would let
+        // anyone keep registration closed with a trickle of registrations of their own.
+        madeRoom = clients.values().stream().filter(OAuthState.Client::unused)
+            .min(java.util.Comparator.comparingLong(OAuthState.Client::createdAt)).orElse(null);
+        if (madeRoom == null) {
+          return Future.succeededFuture(false);
+        }
+        clients.remove(madeRoom.clientId());
       }
       before = clients.put(client.clientId(), client);
     }
-    return undoneIfNotWritten(persist(), () -> putBack(clients, client.clientId(), client, before)).map(true);
+    OAuthState.Client forgotten = madeRoom;
+    return undoneIfNotWritten(persist(), () -> {
+      putBack(clients, client.clientId(), client, before);
+      if (forgotten != null) {
+        clients.putIfAbsent(forgotten.clientId(), forgotten);
+      }
+    }).map(true);
   }
 
   @Override

@@ -15,9 +15,9 @@ public interface OAuthStore {
   Optional<OAuthState.Client> client(String clientId);
 
   /**
-   * Registers a new client unless {@code maxClients} are registered; first forgets those that
-   * registered before {@code unusedBefore} (seconds) and never obtained a token. Completes with
-   * false, storing nothing, when full.
+   * Registers a new client; first forgets those that registered before {@code unusedBefore}
+   * (seconds) and never obtained a token. With {@code maxClients} registered, the oldest that never
+   * obtained a token makes room; completes with false, storing nothing, when every one has.
    */
   Future<Boolean> register(OAuthState.Client client, int maxClients, long unusedBefore);
 

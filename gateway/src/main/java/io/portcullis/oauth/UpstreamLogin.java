@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.Map;
 
 /**
@@ -31,6 +33,7 @@ import java.util.Map;
  */
 final class UpstreamLogin {
   static final String CALLBACK = "/oauth/callback";
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamLogin.class);
   private static final long LOGIN_MILLIS = 10 * 60_000;
 
   /** An MCP client's authorization waiting for the human to come back from the provider. */
@@ -65,10 +68,9 @@ final class UpstreamLogin {
       String state = Secrets.random(24);
       String verifier = Secrets.random(48);
       String nonce = Secrets.random(24);
-      if (!waiting.add(state, new Waiting(verifier, nonce, request))) {
-        OAuthResponses.errorPage(ctx, 503, "Too many sign-ins are waiting for the identity provider (the most is "
-            + config.maxWaitingSignIns() + ", auth.oauthServer.upstream.maxWaitingSignIns); try again in a few minutes.");
-        return;
+      if (waiting.add(state, new Waiting(verifier, nonce, request))) {
+        LOG.warn("{} sign-ins were waiting for the identity provider (auth.oauthServer.upstream.maxWaitingSignIns):"
+            + " the oldest gave way and cannot complete", config.maxWaitingSignIns());
       }
       String location = authorize + (authorize.contains("?") ? "&" : "?")
           + "response_type=code&client_id=" + encode(config.clientId())

@@ -21,18 +21,25 @@ final class WaitingTable<V> {
     this.lifetimeMillis = lifetimeMillis;
   }
 
-  /** Adds {@code value} under {@code key} unless {@code capacity} values that have not expired are waiting; false when full. */
+  /**
+   * Adds {@code value} under {@code key}. With {@code capacity} values that have not expired
+   * waiting, the oldest gives way (refusing newcomers instead would let anyone keep every sign-in
+   * out with a trickle of their own); returns whether one did.
+   */
   synchronized boolean add(String key, V value) {
     long now = System.currentTimeMillis();
     Iterator<Entry<V>> oldestFirst = entries.values().iterator();
     while (oldestFirst.hasNext() && oldestFirst.next().expiresAt() < now) {
       oldestFirst.remove();
     }
-    if (entries.size() >= capacity) {
-      return false;
+    boolean pushedOut = entries.size() >= capacity;
+    if (pushedOut) {
+      Iterator<Entry<V>> oldest = entries.values().iterator();
+      oldest.next();
+      oldest.remove();
     }
     entries.put(key, new Entry<>(value, now + lifetimeMillis));
-    return true;
+    return pushedOut;
   }
 
   /** The value waiting under {@code key}, removed, or null when none is or it expired. */

@@ -47,8 +47,13 @@ class FileOAuthStoreTest {
     assertThat(await(reopened.register(client("third"), 2, 1))).as("a place freed by the unused client").isTrue();
     assertThat(reopened.client("unused")).isEmpty();
     assertThat(reopened.client("used")).isPresent();
-    assertThat(await(reopened.register(client("fourth"), 2, 0))).as("full: the used client and the third").isFalse();
-    assertThat(reopened.client("fourth")).isEmpty();
+    assertThat(await(reopened.register(client("fourth"), 2, 0))).as("full: the third, never used, gives way").isTrue();
+    assertThat(reopened.client("third")).isEmpty();
+    assertThat(reopened.client("used")).isPresent();
+    await(reopened.saveRefresh(List.of(new OAuthState.Refresh("hash-2", "family-2", "fourth", grant,
+        System.currentTimeMillis() + 3_600_000, 0, null, false))));
+    assertThat(await(reopened.register(client("fifth"), 2, 0))).as("full of clients that obtained tokens").isFalse();
+    assertThat(reopened.client("fifth")).isEmpty();
   }
 
   @Test

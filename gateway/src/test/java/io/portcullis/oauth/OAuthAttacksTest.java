@@ -222,9 +222,10 @@ class OAuthAttacksTest {
     }
 
     @Test
-    void aRegistrationBeyondMaxClientsIsRefusedNamingTheLimit() throws Exception {
+    void aRegistrationBeyondMaxClientsIsRefusedNamingTheLimitWhenEveryClientHasObtainedAToken() throws Exception {
       onOwnGateway("max-clients", (browser, first, state) -> {
-        browser.registerPublic(APP);
+        browser.authorizeAndExchange(first, ALICE);
+        browser.authorizeAndExchange(browser.registerPublic(APP), ALICE);
 
         HttpResponse<String> third = browser.register(new JsonObject().put("token_endpoint_auth_method", "none")
             .put("redirect_uris", new io.vertx.core.json.JsonArray().add(APP)));
@@ -232,6 +233,23 @@ class OAuthAttacksTest {
         assertOAuthError(third, 503, "temporarily_unavailable",
             "this server keeps at most 2 registered clients (auth.oauthServer.maxClients) and has that many");
         assertThat(json(third).has("client_id")).as("nothing registered").isFalse();
+      }, "maxClients: 2");
+    }
+
+    @Test
+    void aRegistrationBeyondMaxClientsMakesRoomByForgettingTheOldestClientThatNeverObtainedAToken() throws Exception {
+      // Refusing everyone once full would let anyone keep registration closed with a trickle of registrations.
+      onOwnGateway("max-clients-room", (browser, oldest, state) -> {
+        Thread.sleep(1_100); // registration times are whole seconds
+        Client younger = browser.registerPublic(APP);
+        Thread.sleep(1_100);
+
+        Client newest = browser.registerPublic(APP);
+
+        assertErrorPage(browser.authorize(authorizeParams(oldest, Pkce.create(), "st"), Map.of("X-Forwarded-User", ALICE)), 400,
+            "Unknown client '" + oldest.id() + "'");
+        assertThat(browser.authorizeAndExchange(younger, ALICE).refresh()).isNotBlank();
+        assertThat(browser.authorizeAndExchange(newest, ALICE).refresh()).isNotBlank();
       }, "maxClients: 2");
     }
 
@@ -245,9 +263,7 @@ class OAuthAttacksTest {
 
         assertErrorPage(browser.authorize(authorizeParams(unused, Pkce.create(), "st"), Map.of("X-Forwarded-User", ALICE)), 400,
             "Unknown client '" + unused.id() + "'");
-        browser.registerPublic(APP);
-        assertOAuthError(browser.register(new JsonObject().put("token_endpoint_auth_method", "none")
-            .put("redirect_uris", new io.vertx.core.json.JsonArray().add(APP))), 503, "temporarily_unavailable", "at most 2 registered clients");
+        assertThat(browser.authorizeAndExchange(browser.registerPublic(APP), ALICE).refresh()).isNotBlank();
         assertThat(browser.token(refreshForm(used, tokens.refresh())).statusCode()).as("the client that obtained a token is kept")
             .isEqualTo(200);
       }, "maxClients: 2", "unusedClientLifetime: 2s");

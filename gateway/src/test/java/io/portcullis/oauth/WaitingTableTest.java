@@ -6,16 +6,16 @@ import org.junit.jupiter.api.Test;
 
 class WaitingTableTest {
   @Test
-  void aFullTableRefusesUntilAValueIsTaken() {
+  void aFullTableGivesTheOldestsPlaceToTheNewcomer() {
     WaitingTable<String> table = new WaitingTable<>(2, 60_000);
-    assertThat(table.add("a", "first")).isTrue();
-    assertThat(table.add("b", "second")).isTrue();
+    assertThat(table.add("a", "first")).as("nobody gave way").isFalse();
+    assertThat(table.add("b", "second")).isFalse();
 
-    assertThat(table.add("c", "third")).isFalse();
-    assertThat(table.take("c")).as("refused, not kept").isNull();
-    assertThat(table.take("a")).isEqualTo("first");
-    assertThat(table.take("a")).as("taken once").isNull();
-    assertThat(table.add("c", "third")).isTrue();
+    assertThat(table.add("c", "third")).as("the oldest gave way").isTrue();
+    assertThat(table.take("a")).isNull();
+    assertThat(table.take("b")).isEqualTo("second");
+    assertThat(table.take("b")).as("taken once").isNull();
+    assertThat(table.take("c")).isEqualTo("third");
   }
 
   @Test
@@ -27,9 +27,9 @@ class WaitingTableTest {
     Thread.sleep(1_100);
 
     assertThat(table.take("a")).as("expired").isNull();
-    assertThat(table.add("c", "third")).as("b's place, once b expired").isTrue();
-    assertThat(table.add("d", "fourth")).isTrue();
-    assertThat(table.add("e", "fifth")).as("c and d wait").isFalse();
+    assertThat(table.add("c", "third")).as("b's place, once b expired: nobody gave way").isFalse();
+    assertThat(table.add("d", "fourth")).isFalse();
     assertThat(table.take("b")).isNull();
+    assertThat(table.take("c")).isEqualTo("third");
   }
 }
