@@ -53,8 +53,8 @@ final class UpstreamLogin {
     this.endpoint = endpoint;
     this.waiting = new WaitingTable<>(config.maxWaitingSignIns(), LOGIN_MILLIS);
     this.fetcher = new GuardedFetcher(vertx, guard, Duration.ofSeconds(10));
-    this.idTokens = new JwtAuthProvider(vertx, new JwtProviderConfig(config.issuer(), null, List.of(config.clientId()), true,
-        null, null, null, config.claims(), config.allow(), null, 1_000), endpoint::mcpUrl, guard);
+    this.idTokens = JwtAuthProvider.forIdTokens(vertx, new JwtProviderConfig(config.issuer(), null, List.of(config.clientId()), true,
+        null, null, null, config.claims(), config.allow(), null, 1_000), guard);
   }
 
   /** Sends the human to the provider's sign-in for this (already validated) authorization request. */

@@ -7,6 +7,7 @@ import io.portcullis.auth.AuthRequest;
 import io.portcullis.auth.ClaimsMapper;
 import io.portcullis.auth.Principal;
 import io.portcullis.auth.RejectionCause;
+import io.portcullis.auth.TokenKinds;
 import io.portcullis.auth.fetch.GuardedFetcher;
 import io.portcullis.auth.fetch.TargetGuard;
 import io.portcullis.auth.fetch.TokenCache;
@@ -19,10 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class IntrospectionAuthProvider implements AuthProvider {
   private static final Logger LOG = LoggerFactory.getLogger(IntrospectionAuthProvider.class);
-  private static final Set<String> NOT_ACCESS_TOKENS = Set.of("refresh_token", "refresh", "offline", "id_token", "id");
   private final IntrospectionProviderConfig config;
   private final GuardedFetcher fetcher;
   private final ClaimsMapper mapper;
@@ -117,7 +114,7 @@ public final class IntrospectionAuthProvider implements AuthProvider {
     if (!Boolean.TRUE.equals(answer.getValue("active"))) {
       return AuthOutcome.Rejected.because(RejectionCause.UNKNOWN_TOKEN, "the introspection endpoint says the token is not active");
     }
-    String kind = notAnAccessToken(answer);
+    String kind = TokenKinds.notAnAccessToken(answer);
     if (kind != null) {
       return AuthOutcome.Rejected.because(RejectionCause.UNKNOWN_TOKEN, "the introspection endpoint says this is " + kind
           + ", not an access token");
@@ -144,20 +141,6 @@ public final class IntrospectionAuthProvider implements AuthProvider {
       cache.put(cacheKey, authenticated.principal(), expiresAt != null && expiresAt.isBefore(until) ? expiresAt : until);
     }
     return outcome;
-  }
-
-  /**
-   * The kind of token the answer says this is when that is not an access token: RFC 7662's
-   * {@code token_type}, or the {@code typ} Keycloak puts in its answers, naming a refresh or ID
-   * token; null otherwise (an absent type is taken as an access token).
-   */
-  private static String notAnAccessToken(JsonObject answer) {
-    for (String field : List.of("token_type", "typ")) {
-      if (answer.getValue(field) instanceof String type && NOT_ACCESS_TOKENS.contains(type.toLowerCase(Locale.ROOT))) {
-        return "a token of type " + type;
-      }
-    }
-    return null;
   }
 
   private static String formEncode(String value) {

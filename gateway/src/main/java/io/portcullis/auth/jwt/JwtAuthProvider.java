@@ -7,6 +7,7 @@ import io.portcullis.auth.AuthRequest;
 import io.portcullis.auth.ClaimsMapper;
 import io.portcullis.auth.Principal;
 import io.portcullis.auth.RejectionCause;
+import io.portcullis.auth.TokenKinds;
 import io.portcullis.auth.fetch.GuardedFetcher;
 import io.portcullis.auth.fetch.TargetGuard;
 import io.portcullis.auth.fetch.TokenCache;
@@ -50,17 +51,32 @@ public final class JwtAuthProvider implements AuthProvider {
   private final ClaimsMapper mapper;
   private final TokenCache cache;
   private final Clock clock;
+  private final boolean accessTokensOnly;
 
   /**
    * {@code defaultAudience} supplies the gateway's public /mcp URL, the expected audience when the
    * config names none; it may answer null until the server is bound (tokens are then refused).
    */
   public JwtAuthProvider(Vertx vertx, JwtProviderConfig config, Supplier<String> defaultAudience, TargetGuard guard) {
-    this(vertx, config, defaultAudience, guard, Clock.systemUTC());
+    this(vertx, config, defaultAudience, guard, Clock.systemUTC(), true);
+  }
+
+  /**
+   * Verifies an identity provider's ID tokens (the OAuth bridge's sign-in) rather than access
+   * tokens: the same checks, but a token whose {@code typ} says "ID" is what is wanted here.
+   */
+  public static JwtAuthProvider forIdTokens(Vertx vertx, JwtProviderConfig config, TargetGuard guard) {
+    return new JwtAuthProvider(vertx, config, () -> null, guard, Clock.systemUTC(), false);
   }
 
   JwtAuthProvider(Vertx vertx, JwtProviderConfig config, Supplier<String> defaultAudience, TargetGuard guard, Clock clock) {
+    this(vertx, config, defaultAudience, guard, clock, true);
+  }
+
+  private JwtAuthProvider(Vertx vertx, JwtProviderConfig config, Supplier<String> defaultAudience, TargetGuard guard, Clock clock,
+      boolean accessTokensOnly) {
     this.config = config;
+    this.accessTokensOnly = accessTokensOnly;
     this.audiences = new AudienceCheck(config.checkAudience(), config.audiences(), defaultAudience);
     this.clock = clock;
     this.algorithms = allowedAlgorithms(config);
@@ -151,6 +167,11 @@ public final class JwtAuthProvider implements AuthProvider {
     String audienceProblem = audiences.problem(claims.getValue("aud"));
     if (audienceProblem != null) {
       return reject(RejectionCause.WRONG_AUDIENCE, audienceProblem);
+    }
+    String kind = accessTokensOnly ? TokenKinds.notAnAccessToken(claims) : null;
+    if (kind != null) {
+      // An ID token passes the audience check when audiences name the client id, or with the check off.
+      return reject(RejectionCause.UNKNOWN_TOKEN, "the token says it is " + kind + ", not an access token");
     }
     return mapper.map(claims);
   }

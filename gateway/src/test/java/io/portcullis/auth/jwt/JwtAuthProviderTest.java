@@ -9,6 +9,7 @@ import static io.portcullis.auth.RejectionCause.NOT_ALLOWED;
 import static io.portcullis.auth.RejectionCause.NOT_YET_VALID;
 import static io.portcullis.auth.RejectionCause.PROVIDER_UNREACHABLE;
 import static io.portcullis.auth.RejectionCause.UNKNOWN_KEY;
+import static io.portcullis.auth.RejectionCause.UNKNOWN_TOKEN;
 import static io.portcullis.auth.RejectionCause.WRONG_AUDIENCE;
 import static io.portcullis.auth.RejectionCause.WRONG_ISSUER;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -324,6 +325,8 @@ class JwtAuthProviderTest {
           hostile("an allowed email whose email_verified is the string false", t -> t.valid().claim("email_verified", "false").sign(), NOT_ALLOWED),
           hostile("an allowed email without email_verified", t -> t.valid().without("email_verified").sign(), NOT_ALLOWED),
           hostile("no email while emails are restricted", t -> t.valid().without("email").sign(), NOT_ALLOWED),
+          hostile("a Keycloak ID token (typ ID)", t -> t.valid().claim("typ", "ID").sign(), UNKNOWN_TOKEN),
+          hostile("a Keycloak refresh token (typ Refresh)", t -> t.valid().claim("typ", "Refresh").sign(), UNKNOWN_TOKEN),
           hostile("no exp", t -> t.valid().without("exp").sign(), MALFORMED),
           hostile("a crit header", t -> t.valid().header("crit", new JsonArray().add("exp")).sign(), MALFORMED),
           hostile("no subject", t -> t.valid().without("sub").sign(), MALFORMED));
