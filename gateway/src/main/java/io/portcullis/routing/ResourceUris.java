@@ -8,8 +8,10 @@ import java.util.regex.Pattern;
 /**
  * The normal form of a resource URI, in which the gateway routes it, policy decides on it and its
  * backend receives it, so that another spelling of the same URI cannot get past a rule on
- * {@code uris}: the syntax-based normalization of RFC 3986 §6.2.2 (scheme and host in lower case,
- * percent-encoded unreserved characters decoded and other percent-encodings in upper case, dot
+ * {@code uris}: the syntax-based normalization of RFC 3986 §6.2.2 (scheme in lower case, and the
+ * host of the schemes URL parsers know, http, https, ws, wss, ftp and file, while another scheme's
+ * host is kept as written, as those parsers keep it; percent-encoded unreserved characters
+ * decoded and other percent-encodings in upper case; dot
  * segments removed from a hierarchical path), non-ASCII characters percent-encoded as UTF-8 (the
  * IRI mapping of RFC 3987 §3.1), and for {@code file} what every URL parser does ({@code file:/a}
  * and {@code file://localhost/a} are {@code file:///a}). This is what the TypeScript SDK's
@@ -22,6 +24,8 @@ public final class ResourceUris {
   private static final String DELIMITERS = ":/?#[]@!$&'()*+,;=";
   /** Schemes whose URIs name a host: without one, parsers disagree on what they mean. */
   private static final Set<String> WITH_HOST = Set.of("http", "https", "ws", "wss", "ftp");
+  /** The WHATWG URL standard's special schemes, whose host is case-insensitive to its parser. */
+  private static final Set<String> SPECIAL = Set.of("http", "https", "ws", "wss", "ftp", "file");
 
   private ResourceUris() {
   }
@@ -44,7 +48,10 @@ public final class ResourceUris {
     String authority = null;
     if (path.startsWith("//")) {
       int end = path.indexOf('/', 2);
-      authority = lowerCase(path.substring(2, end < 0 ? path.length() : end));
+      authority = path.substring(2, end < 0 ? path.length() : end);
+      // A URL parser lower-cases the host of the schemes it knows (http, file, ...) and keeps any
+      // other scheme's as written: the SDK's McpServer finds vault://TOKEN and vault://token apart.
+      authority = SPECIAL.contains(scheme) ? lowerCase(authority) : authority;
       path = end < 0 ? "" : path.substring(end);
     }
     if (scheme.equals("file")) {
