@@ -96,7 +96,7 @@ public final class Gateway {
         .end("{\"error\":\"not_found\",\"error_description\":\"nothing is served at this path\"}"));
     router.errorHandler(405, ctx -> ctx.response().setStatusCode(405).putHeader("Content-Type", "application/json")
         .end("{\"error\":\"method_not_allowed\",\"error_description\":\"this path does not answer that method\"}"));
-    new ProtectedResourceMetadata(endpoint, this::authorizationServers, config.auth().scopesSupported())
+    new ProtectedResourceMetadata(endpoint, this::authorizationServers, advertisedScopes(config.auth()))
         .mount(router, config.mcp().path());
     if (oauthServer != null) {
       oauthServer.mount(router, config.mcp().path());
@@ -217,5 +217,24 @@ public final class Gateway {
       ended.tryComplete();
     });
     return ended.future();
+  }
+
+  /**
+   * The scopes the protected resource metadata advertises: {@code auth.scopesSupported} and every
+   * scope a provider requires. A client picks the scopes it asks for from this list (MCP
+   * authorization, scope selection); one that does not ask for a required scope gets a token the
+   * gateway refuses.
+   */
+  static java.util.List<String> advertisedScopes(io.portcullis.config.AuthConfig auth) {
+    java.util.LinkedHashSet<String> scopes = new java.util.LinkedHashSet<>(auth.scopesSupported());
+    for (var provider : auth.providers()) {
+      if (provider.jwt() != null) {
+        scopes.addAll(provider.jwt().requiredScopes());
+      }
+      if (provider.introspection() != null) {
+        scopes.addAll(provider.introspection().requiredScopes());
+      }
+    }
+    return java.util.List.copyOf(scopes);
   }
 }

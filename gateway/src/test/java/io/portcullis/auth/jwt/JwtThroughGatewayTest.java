@@ -144,6 +144,16 @@ class JwtThroughGatewayTest {
   }
 
   @Test
+  void theResourceMetadataAdvertisesTheScopeTheProviderRequires() throws Exception {
+    // Clients choose the scopes they ask for from scopes_supported: without "mcp" there, they got tokens this gateway refuses.
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + gateway.port() + "/.well-known/oauth-protected-resource/mcp")).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(JSON.readTree(response.body()).get("scopes_supported")).extracting(JsonNode::asText).containsExactly("mcp");
+  }
+
+  @Test
   void theSameSubjectFromAnotherIssuerIsAnotherCallerAndCannotUseTheSession() throws Exception {
     OidcServer otherIdp = OidcServer.start(vertx, SigningKey.rsa("other-key").withPair(SigningKey.RSA_B));
     try (RunningGateway twoIssuers = RunningGateway.start("""
