@@ -2,6 +2,7 @@ package io.portcullis.oauth;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Values waiting, under a random key, for a browser to come back with it: at most
@@ -14,11 +15,18 @@ final class WaitingTable<V> {
 
   private final int capacity;
   private final long lifetimeMillis;
+  private final LongSupplier clock;
   private final LinkedHashMap<String, Entry<V>> entries = new LinkedHashMap<>();
 
   WaitingTable(int capacity, long lifetimeMillis) {
+    this(capacity, lifetimeMillis, System::currentTimeMillis);
+  }
+
+  /** With {@code clock} telling the time in milliseconds (tests move it). */
+  WaitingTable(int capacity, long lifetimeMillis, LongSupplier clock) {
     this.capacity = capacity;
     this.lifetimeMillis = lifetimeMillis;
+    this.clock = clock;
   }
 
   /**
@@ -27,7 +35,7 @@ final class WaitingTable<V> {
    * out with a trickle of their own); returns whether one did.
    */
   synchronized boolean add(String key, V value) {
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     Iterator<Entry<V>> oldestFirst = entries.values().iterator();
     while (oldestFirst.hasNext() && oldestFirst.next().expiresAt() < now) {
       oldestFirst.remove();
@@ -45,6 +53,6 @@ final class WaitingTable<V> {
   /** The value waiting under {@code key}, removed, or null when none is or it expired. */
   synchronized V take(String key) {
     Entry<V> entry = key == null ? null : entries.remove(key);
-    return entry == null || entry.expiresAt() < System.currentTimeMillis() ? null : entry.value();
+    return entry == null || entry.expiresAt() < clock.getAsLong() ? null : entry.value();
   }
 }

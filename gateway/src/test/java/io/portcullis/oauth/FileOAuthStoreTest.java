@@ -25,7 +25,11 @@ class FileOAuthStoreTest {
   }
 
   private static OAuthState.Client client(String id) {
-    return new OAuthState.Client(id, null, "none", id, List.of("http://127.0.0.1/cb"), 0, true);
+    return client(id, 0);
+  }
+
+  private static OAuthState.Client client(String id, long registeredAt) {
+    return new OAuthState.Client(id, null, "none", id, List.of("http://127.0.0.1/cb"), registeredAt, true);
   }
 
   private static <T> T await(Future<T> future) throws Exception {
@@ -54,6 +58,19 @@ class FileOAuthStoreTest {
         System.currentTimeMillis() + 3_600_000, 0, null, false))));
     assertThat(await(reopened.register(client("fifth"), 2, 0))).as("full of clients that obtained tokens").isFalse();
     assertThat(reopened.client("fifth")).isEmpty();
+  }
+
+  @Test
+  void aFullRegistryGivesTheOldestUnusedClientsPlaceToTheNewcomer() throws Exception {
+    FileOAuthStore store = FileOAuthStore.open(vertx, dir.resolve("state.json"), null);
+    await(store.register(client("younger", 200), 2, 0));
+    await(store.register(client("older", 100), 2, 0));
+
+    assertThat(await(store.register(client("newest", 300), 2, 0))).isTrue();
+
+    assertThat(store.client("older")).isEmpty();
+    assertThat(store.client("younger")).isPresent();
+    assertThat(store.client("newest")).isPresent();
   }
 
   @Test

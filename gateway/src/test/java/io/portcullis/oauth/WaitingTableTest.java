@@ -2,6 +2,7 @@ package io.portcullis.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class WaitingTableTest {
@@ -19,12 +20,13 @@ class WaitingTableTest {
   }
 
   @Test
-  void expiredValuesAreForgottenAndFreeTheirPlaces() throws Exception {
-    WaitingTable<String> table = new WaitingTable<>(2, 1_000);
+  void expiredValuesAreForgottenAndFreeTheirPlaces() {
+    AtomicLong now = new AtomicLong(1_000);
+    WaitingTable<String> table = new WaitingTable<>(2, 1_000, now::get);
     table.add("a", "first");
     table.add("b", "second");
 
-    Thread.sleep(1_100);
+    now.addAndGet(1_001);
 
     assertThat(table.take("a")).as("expired").isNull();
     assertThat(table.add("c", "third")).as("b's place, once b expired: nobody gave way").isFalse();

@@ -75,7 +75,7 @@ final class IntrospectionsInFlight {
         startNow = true;
       } else if (slots.waiting.size() < maxPerPeer) {
         startNow = false;
-        wait(slots, tokenKey, address, start, outcome);
+        queue(slots, tokenKey, address, start, outcome);
       } else {
         return Future.succeededFuture(refusal(address, "its line of " + maxPerPeer + " waiting is full"));
       }
@@ -88,7 +88,7 @@ final class IntrospectionsInFlight {
   }
 
   /** Queues {@code start} (run on this caller's context when a slot frees) and gives up after the wait. Called holding the lock. */
-  private void wait(Peer slots, String tokenKey, String address, Runnable start, Promise<AuthOutcome> outcome) {
+  private void queue(Peer slots, String tokenKey, String address, Runnable start, Promise<AuthOutcome> outcome) {
     var context = vertx.getOrCreateContext();
     Runnable whenFree = () -> context.runOnContext(v -> start.run());
     slots.waiting.add(whenFree);
